@@ -1,0 +1,62 @@
+# Copyright (c) 2026 Degu contributors
+# SPDX-License-Identifier: Apache-2.0
+#
+# The two commands of the README: `make demo` and `make test`.  Each sets up what it needs
+# first (Debian packages, a virtualenv with the pinned Python packages, the host C build),
+# so either one works on a fresh machine.
+
+VENV      ?= .venv
+PYTHON    ?= python3
+BUILD     ?= build
+BIN        = $(VENV)/bin
+
+# Debian packages: host C build (jsmn, mbedtls, libcoap, sanitizers, libFuzzer), the
+# Cortex-M cross compiler for test images and size checks, mosquitto for the lab.
+APT_PACKAGES = cmake ninja-build gcc clang libclang-rt-14-dev libjsmn-dev libmbedtls-dev \
+	libcoap3-dev gcc-arm-none-eabi libnewlib-arm-none-eabi mosquitto mtools
+
+.PHONY: setup demo test lint clean
+
+setup: $(VENV)/.installed $(BUILD)/.built
+
+$(BUILD)/.apt:
+	@mkdir -p $(BUILD)
+	@if ! dpkg -s $(APT_PACKAGES) >/dev/null 2>&1; then \
+		echo "+ apt-get install $(APT_PACKAGES)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $(APT_PACKAGES); \
+	fi
+	@touch $@
+
+$(VENV)/.installed: pyproject.toml $(BUILD)/.apt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@
+
+$(BUILD)/.built: $(BUILD)/.apt FORCE
+	@if [ -f CMakeLists.txt ]; then \
+		cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug >/dev/null && \
+		cmake --build $(BUILD); \
+	fi
+	@touch $@
+
+FORCE:
+
+demo: setup
+	$(BIN)/degutool release --script examples/main.py --config examples/CONFIG \
+		--base-url http://127.0.0.1:8080/releases/demo/ --out out/release
+
+lint: setup
+	$(BIN)/ruff check python tests scripts bench
+	$(BIN)/ruff format --check python tests scripts bench
+
+test: lint
+	@if [ -f $(BUILD)/CTestTestfile.cmake ]; then \
+		ctest --test-dir $(BUILD) --output-on-failure; \
+	fi
+	$(BIN)/pytest -q
+
+clean:
+	rm -rf $(BUILD) out
