@@ -9,7 +9,7 @@
  *
  * The core is portable C99 and includes no OS header.  A port fills one struct ota_port with
  * these operations; ports/fake (unit tests), ports/posix (simulated Degu) and the firmware's
- * Zephyr port (zephyr_app/src/ota_port/) are the three implementations.
+ * Zephyr port (ota/ports/zephyr/) are the three implementations.
  *
  * Every operation returns 0 (or a byte count where stated) on success and a negative errno
  * value on failure; the core passes that value up unchanged.
