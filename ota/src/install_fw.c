@@ -231,6 +231,7 @@ int ota_install_fw(struct ota *ota)
 	 */
 	ota->state.fw.active = 1;
 	memcpy(ota->state.fw.digest, digest, OTA_MD5_SIZE);
+	ota->state.item[OTA_ITEM_FIRMWARE].error[0] = '\0';
 	ota_text_set(ota->state.fw.url, sizeof(ota->state.fw.url),
 		     ota->desired.item[OTA_ITEM_FIRMWARE].url);
 	ret = ota_state_save(ota);

@@ -253,12 +253,18 @@ static int act_on_item(struct ota *ota, enum ota_item item)
 		return 0;
 	case OTA_DECIDE_BAD_VER:
 	case OTA_DECIDE_NO_URL:
-	case OTA_DECIDE_BAD_URL:
+	case OTA_DECIDE_BAD_URL: {
+		struct ota_item_record before = *rec;
+
 		OTA_LOG_WRN("%s: %s", ota_item_key(item), ota_decision_reason(decision));
 		record_failure(ota, item, want->ver_state == OTA_FIELD_SET ? want->digest : NULL,
 			       ota_decision_reason(decision));
-		(void)ota_state_save(ota);
+		/* The same refusal on every boot is saved once, not on every boot. */
+		if (memcmp(&before, rec, sizeof(before)) != 0) {
+			(void)ota_state_save(ota);
+		}
 		return 0;
+	}
 	case OTA_DECIDE_FETCH:
 		break;
 	}

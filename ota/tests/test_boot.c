@@ -204,6 +204,7 @@ static void test_failures(void)
 		{"short block", FAKE_FAULT_TRUNCATE, 0, 0, 0, 0, NULL, "short block"},
 		{"short last", FAKE_FAULT_TRUNCATE, 2, 0, 0, 0, NULL, "size mismatch"},
 		{"gap", FAKE_FAULT_REORDER, 1, 0, 0, 0, NULL, "gap"},
+		{"transport", FAKE_FAULT_ERRNO, 1, 0, 0, 0, NULL, "transfer"},
 		{"size2 small", FAKE_FAULT_SIZE2_SMALL, 0, 0, 0, 0, NULL, "oversize"},
 		{"past size2", FAKE_FAULT_EXTRA, 2, 0, 0, 0, NULL, "oversize"},
 		{"get 4.04", FAKE_FAULT_CODE, 1, 0, OTA_COAP_CODE(4, 4), 0, "nothing fetched",
@@ -318,6 +319,38 @@ static void test_timeout_and_unreachable(void)
 	CHECK_INT(s.rig->action, OTA_BOOT_RUN);
 	CHECK_STR(rig_file(s.rig, "main.py"), s.script_old);
 	CHECK_INT(ota_check_update(&s.rig->ota), -ETIMEDOUT);
+	scenario_free(&s);
+}
+
+static void test_volume_full(void)
+{
+	struct scenario s;
+
+	scenario_init(&s);
+	scenario_want_script(&s);
+	s.rig->fake.volume_full = true;
+	CHECK_INT(rig_boot(s.rig), 0);
+	CHECK_INT(s.rig->action, OTA_BOOT_RUN);
+	check_script_old(&s);
+	CHECK_HAS(s.rig->fake.report, "\"error\":\"file write failed\",\"attempts\":1");
+	scenario_free(&s);
+}
+
+static void test_refusal_saved_once(void)
+{
+	struct scenario s;
+	unsigned long writes;
+
+	scenario_init(&s);
+	rig_desired(s.rig, "{\"state\":{\"desired\":{\"config_user_ver\":\"%s\"}}}",
+		    s.md5_config_new);
+	CHECK_INT(rig_boot(s.rig), 0);
+	CHECK_HAS(s.rig->fake.report, "\"config_user\":{\"ver\":");
+	CHECK_HAS(s.rig->fake.report, "\"attempts\":0,\"error\":\"no URL\"}");
+	writes = s.rig->fake.writes;
+	CHECK_INT(rig_converge(s.rig, 1), 1);
+	CHECK_INT(s.rig->fake.writes, writes);
+	CHECK_HAS(s.rig->fake.report, "\"error\":\"no URL\"}");
 	scenario_free(&s);
 }
 
@@ -522,6 +555,8 @@ int main(void)
 	test_lost_blocks_recovered_and_small_blocks();
 	test_busy_then_ready();
 	test_timeout_and_unreachable();
+	test_volume_full();
+	test_refusal_saved_once();
 	test_bad_desired();
 	test_delta_merged();
 	test_retry_bound();

@@ -86,6 +86,9 @@ static int item_get(struct fake_item *it, const struct ota_block2 *req,
 		it->fault_count--;
 		return -ETIMEDOUT;
 	}
+	if (faulty && it->fault == FAKE_FAULT_ERRNO) {
+		return -ENETUNREACH;
+	}
 	if (faulty && it->fault == FAKE_FAULT_CODE) {
 		return answer(rsp, it->fault_code, it->diag, buf, buf_len);
 	}

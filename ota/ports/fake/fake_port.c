@@ -166,7 +166,7 @@ static int file_write(void *ctx, struct ota_file *file, const void *buf, size_t 
 	if (!file->open || file->mode != OTA_FILE_WRITE) {
 		return -EBADF;
 	}
-	if (file->pos + len > FAKE_FILE_MAX) {
+	if (fake->volume_full || file->pos + len > FAKE_FILE_MAX) {
 		return -ENOSPC;
 	}
 	memcpy(file->file->data + file->pos, buf, len);
