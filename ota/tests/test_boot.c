@@ -311,6 +311,16 @@ static void test_timeout_and_unreachable(void)
 	CHECK_HAS(s.rig->fake.report_log[0], want);
 	scenario_free(&s);
 
+	/* no answer to PUT update/script_user */
+	scenario_init(&s);
+	scenario_want_script(&s);
+	s.rig->fake.gw_down_after = 3;
+	CHECK_INT(rig_boot(s.rig), 0);
+	CHECK_INT(s.rig->action, OTA_BOOT_RUN);
+	CHECK_STR(s.rig->ota.state.item[0].error, "gateway timeout");
+	CHECK_STR(rig_file(s.rig, "main.py"), s.script_old);
+	scenario_free(&s);
+
 	/* no gateway at all: an error, run main.py */
 	scenario_init(&s);
 	scenario_want_script(&s);
