@@ -23,12 +23,38 @@ enum kind {
 	KIND_SCRIPT,
 	KIND_CONFIG,
 	KIND_FIRMWARE,
+	/* all three in one update */
+	KIND_ALL,
 };
 
-static const char *const kind_names[] = {"script_user", "config_user", "firmware_system"};
+static const char *const kind_names[] = {"script_user", "config_user", "firmware_system",
+					 "all three"};
 
-/* 1: old, 2: new, 0: neither (none or a mix). */
+static int which_one(struct scenario *s, enum kind kind);
+
+/* 1: old, 2: new, 0: neither (none or a mix); for all three: 2 only when all are new. */
 static int which(struct scenario *s, enum kind kind)
+{
+	int item;
+	int all = 2;
+
+	if (kind != KIND_ALL) {
+		return which_one(s, kind);
+	}
+	for (item = KIND_SCRIPT; item <= KIND_FIRMWARE; item++) {
+		int one = which_one(s, (enum kind)item);
+
+		if (one == 0) {
+			return 0;
+		}
+		if (one == 1) {
+			all = 1;
+		}
+	}
+	return all;
+}
+
+static int which_one(struct scenario *s, enum kind kind)
 {
 	const char *text;
 	char md5[33];
@@ -58,8 +84,10 @@ static void want(struct scenario *s, enum kind kind)
 		scenario_want_script(s);
 	} else if (kind == KIND_CONFIG) {
 		scenario_want_config(s);
-	} else {
+	} else if (kind == KIND_FIRMWARE) {
 		scenario_want_fw(s);
+	} else {
+		scenario_want_all(s);
 	}
 }
 
@@ -74,7 +102,9 @@ static bool run(enum kind kind, unsigned long cut, int *boots_needed)
 	scenario_init(&s);
 	want(&s, kind);
 	/* 128-byte blocks: more writes, more cut points */
-	s.rig->fake.items[kind].max_szx = 3;
+	s.rig->fake.items[0].max_szx = 3;
+	s.rig->fake.items[1].max_szx = 3;
+	s.rig->fake.items[2].max_szx = 3;
 	s.rig->fake.cut_after = cut;
 
 	for (boot = 1; boot <= MAX_BOOTS && !converged; boot++) {
@@ -114,10 +144,15 @@ static bool run(enum kind kind, unsigned long cut, int *boots_needed)
 	CHECK(converged);
 	CHECK_INT(which(&s, kind), 2);
 	CHECK(!s.rig->fake.trial || s.rig->fake.confirmed);
-	CHECK_HAS(s.rig->fake.report,
-		  ver_of(kind_names[kind], kind == KIND_SCRIPT   ? s.md5_script_new
-					   : kind == KIND_CONFIG ? s.md5_config_new
-								 : s.md5_fw_new));
+	if (kind == KIND_SCRIPT || kind == KIND_ALL) {
+		CHECK_HAS(s.rig->fake.report, ver_of("script_user", s.md5_script_new));
+	}
+	if (kind == KIND_CONFIG || kind == KIND_ALL) {
+		CHECK_HAS(s.rig->fake.report, ver_of("config_user", s.md5_config_new));
+	}
+	if (kind == KIND_FIRMWARE || kind == KIND_ALL) {
+		CHECK_HAS(s.rig->fake.report, ver_of("firmware_system", s.md5_fw_new));
+	}
 	CHECK_HAS(s.rig->fake.report, "\"items\":{}");
 	if (boot - 1 > *boots_needed) {
 		*boots_needed = boot - 1;
@@ -130,7 +165,7 @@ int main(void)
 {
 	int kind;
 
-	for (kind = KIND_SCRIPT; kind <= KIND_FIRMWARE; kind++) {
+	for (kind = KIND_SCRIPT; kind <= KIND_ALL; kind++) {
 		unsigned long cut = 1;
 		int boots = 0;
 
