@@ -51,7 +51,8 @@ static void test_install_and_confirm(void)
 	CHECK_STR(hex, s.md5_fw_new);
 	/* not reported as installed before the swap */
 	CHECK_HAS(s.rig->fake.report, ver_of("firmware_system", s.md5_fw_old));
-	CHECK_HAS(s.rig->fake.report, "\"ota\":{\"state\":\"updated\",\"item\":\"firmware_system\"");
+	CHECK_HAS(s.rig->fake.report,
+		  "\"ota\":{\"state\":\"updated\",\"item\":\"firmware_system\"");
 	CHECK_HAS(s.rig->fake.report, "\"items\":{}");
 
 	/* MCUboot swaps; the new image comes up on trial, reports, confirms, reports */
