@@ -6,19 +6,19 @@
 /*
  * The gateway over UDP CoAP (docs/protocol.md), with Debian's libcoap 3 used synchronously.
  *
- * Each request gets its own libcoap context and client session, torn down when the response
- * (or the failure) is in.  libcoap 4.3.1 is not thread-safe within a context but separate
- * contexts in separate threads are fine (its maintainers' word, obgm/libcoap#567), so a
- * context per request keeps instances independent and holds no descriptor between requests
- * (1000 simulated devices in one process would otherwise keep 3000 open).  libcoap's own log
- * writes through one static buffer, so it is silenced once for the process; this file logs
- * what matters itself.
+ * Each port instance owns one libcoap context with one client session, made on its first
+ * request and used under the instance's lock, so requests of a device leave from one UDP port
+ * as they do on the device (a server may key block-wise state by endpoint).  libcoap 4.3.1 is
+ * not thread-safe within a context, but separate contexts in separate threads are fine (its
+ * maintainers' word, obgm/libcoap#567).  libcoap's own log writes through one static buffer,
+ * so it is silenced once for the process; this file logs what matters itself.  After a failed
+ * exchange the context is dropped and the next request starts a fresh one.
  *
  * libcoap's block-wise handling stays off (the default block mode): the core asks for each
  * block, and this file only adds the Block2 option and reports the one in the response.
- * libcoap matches the response to the request (piggybacked or separate, acknowledging a
- * separate one) and retransmits with ACK_TIMEOUT from the configuration, ACK_RANDOM_FACTOR 1.5
- * and MAX_RETRANSMIT 4.
+ * libcoap matches the response to the request by token (piggybacked or separate, acknowledging
+ * a separate one) and retransmits with ACK_TIMEOUT from the configuration, ACK_RANDOM_FACTOR
+ * 1.5 and MAX_RETRANSMIT 4.
  */
 
 #define _POSIX_C_SOURCE 200809L
@@ -134,7 +134,7 @@ static coap_response_t coap_on_response(coap_session_t *session, const coap_pdu_
 	(void)sent;
 	(void)mid;
 
-	if (ex->result != 0 || token.length != ex->token_len ||
+	if (ex == NULL || ex->result != 0 || token.length != ex->token_len ||
 	    memcmp(token.s, ex->token, ex->token_len) != 0) {
 		/* Not ours (or a duplicate): libcoap rejects it with a Reset. */
 		return COAP_RESPONSE_FAIL;
@@ -155,7 +155,9 @@ static coap_response_t coap_on_response(coap_session_t *session, const coap_pdu_
 		return COAP_RESPONSE_OK;
 	}
 
-	memcpy(ex->buf, data, len);
+	if (len > 0) {
+		memcpy(ex->buf, data, len);
+	}
 	ex->rsp->payload_len = len;
 	ex->result = 1;
 	return COAP_RESPONSE_OK;
@@ -169,7 +171,7 @@ static void coap_on_nack(coap_session_t *session, const coap_pdu_t *sent,
 	(void)sent;
 	(void)mid;
 
-	if (ex->result != 0) {
+	if (ex == NULL || ex->result != 0) {
 		return;
 	}
 
@@ -288,51 +290,77 @@ static int64_t coap_max_transmit_wait_ms(const struct ota_posix *posix)
 	return (int64_t)posix->ack_timeout_ms * ((2 << OTA_POSIX_MAX_RETRANSMIT) - 1) * 3 / 2;
 }
 
-static int coap_exchange_run(struct ota_posix *posix, struct coap_exchange *ex,
-			     enum ota_coap_method method, const char *path, const void *payload,
-			     size_t payload_len, const struct ota_block2 *block2)
+static int coap_open(struct ota_posix *posix)
 {
 	coap_fixed_point_t ack_timeout = {
 		.integer_part = (uint16_t)(posix->ack_timeout_ms / 1000),
 		.fractional_part = (uint16_t)(posix->ack_timeout_ms % 1000),
 	};
-	coap_session_t *session = NULL;
-	coap_context_t *context;
 	coap_address_t dst;
-	coap_pdu_t *pdu;
-	int64_t deadline;
-	int ret = 0;
 
 	coap_address_init(&dst);
 	memcpy(&dst.addr, &posix->gateway, posix->gateway_len);
 	dst.size = posix->gateway_len;
 
-	context = coap_new_context(NULL);
-	if (context == NULL) {
+	posix->coap_context = coap_new_context(NULL);
+	if (posix->coap_context == NULL) {
 		return -ENOMEM;
 	}
-	coap_register_response_handler(context, coap_on_response);
-	coap_register_nack_handler(context, coap_on_nack);
+	coap_register_response_handler(posix->coap_context, coap_on_response);
+	coap_register_nack_handler(posix->coap_context, coap_on_nack);
 
-	session = coap_new_client_session(context, NULL, &dst, COAP_PROTO_UDP);
-	if (session == NULL) {
-		ret = -ENOMEM;
-		goto out;
+	posix->coap_session =
+		coap_new_client_session(posix->coap_context, NULL, &dst, COAP_PROTO_UDP);
+	if (posix->coap_session == NULL) {
+		posix_coap_close(posix);
+		return -ENOMEM;
 	}
-	coap_session_set_app_data(session, ex);
-	coap_session_set_ack_timeout(session, ack_timeout);
-	coap_session_set_ack_random_factor(session, (coap_fixed_point_t){1, 500});
-	coap_session_set_max_retransmit(session, OTA_POSIX_MAX_RETRANSMIT);
+	coap_session_set_ack_timeout(posix->coap_session, ack_timeout);
+	coap_session_set_ack_random_factor(posix->coap_session, (coap_fixed_point_t){1, 500});
+	coap_session_set_max_retransmit(posix->coap_session, OTA_POSIX_MAX_RETRANSMIT);
 
-	pdu = coap_build_request(session, ex, method, path, payload, payload_len, block2, &ret);
+	return 0;
+}
+
+void posix_coap_close(struct ota_posix *posix)
+{
+	if (posix->coap_session != NULL) {
+		coap_session_release(posix->coap_session);
+		posix->coap_session = NULL;
+	}
+
+	if (posix->coap_context != NULL) {
+		coap_free_context(posix->coap_context);
+		posix->coap_context = NULL;
+	}
+}
+
+static int coap_exchange_run(struct ota_posix *posix, struct coap_exchange *ex,
+			     enum ota_coap_method method, const char *path, const void *payload,
+			     size_t payload_len, const struct ota_block2 *block2)
+{
+	coap_pdu_t *pdu;
+	int64_t deadline;
+	int ret = 0;
+
+	if (posix->coap_context == NULL) {
+		ret = coap_open(posix);
+		if (ret < 0) {
+			return ret;
+		}
+	}
+
+	pdu = coap_build_request(posix->coap_session, ex, method, path, payload, payload_len,
+				 block2, &ret);
 	if (pdu == NULL) {
-		goto out;
+		return ret;
 	}
+
+	coap_session_set_app_data(posix->coap_session, ex);
 
 	/* coap_send() takes the PDU, also when it fails. */
-	if (coap_send(session, pdu) == COAP_INVALID_MID) {
-		ret = -EIO;
-		goto out;
+	if (coap_send(posix->coap_session, pdu) == COAP_INVALID_MID) {
+		ex->result = -EIO;
 	}
 
 	/*
@@ -347,19 +375,20 @@ static int coap_exchange_run(struct ota_posix *posix, struct coap_exchange *ex,
 			ex->result = -ETIMEDOUT;
 			break;
 		}
-		if (coap_io_process(context, (uint32_t)left) < 0) {
+		if (coap_io_process(posix->coap_context, (uint32_t)left) < 0) {
 			ex->result = -EIO;
 		}
 	}
 
-	ret = ex->result < 0 ? ex->result : 0;
+	coap_session_set_app_data(posix->coap_session, NULL);
 
-out:
-	if (session != NULL) {
-		coap_session_release(session);
+	if (ex->result < 0) {
+		/* Whatever libcoap still holds for this exchange goes with the context. */
+		posix_coap_close(posix);
+		return ex->result;
 	}
-	coap_free_context(context);
-	return ret;
+
+	return 0;
 }
 
 int posix_gateway_request(void *ctx, enum ota_coap_method method, const char *path,

@@ -38,6 +38,9 @@ struct ota_posix {
 	uint32_t ack_timeout_ms;
 	/* Serialises gateway requests of this instance. */
 	pthread_mutex_t coap_lock;
+	/* libcoap context and client session, made on the first request (posix_coap.c). */
+	struct coap_context_t *coap_context;
+	struct coap_session_t *coap_session;
 
 	struct timespec started;
 };
@@ -57,6 +60,7 @@ int posix_pread_all(int fd, void *buf, size_t len, off_t off);
 int posix_files_init(struct ota_posix *posix);
 int posix_slots_init(struct ota_posix *posix);
 int posix_coap_init(struct ota_posix *posix, const char *host, uint16_t port);
+void posix_coap_close(struct ota_posix *posix);
 
 /* The port operations, wired into struct ota_port by posix_port.c. */
 int posix_file_open(void *ctx, const char *name, enum ota_file_mode mode,

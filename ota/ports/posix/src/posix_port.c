@@ -323,6 +323,7 @@ void ota_posix_destroy(struct ota_posix *posix)
 		return;
 	}
 
+	posix_coap_close(posix);
 	pthread_mutex_destroy(&posix->coap_lock);
 	free(posix);
 }
