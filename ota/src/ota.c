@@ -61,6 +61,7 @@ int ota_init(struct ota *ota, const struct ota_config *cfg)
 
 	ret = ota_files_recover(ota);
 	if (ret < 0) {
+		OTA_LOG_ERR("Could not recover the files of an interrupted update (%d)", ret);
 		return ret;
 	}
 
@@ -127,10 +128,10 @@ static int post_reported(struct ota *ota)
 	ret = ota_gw_request(ota, OTA_COAP_POST, ota->report, (size_t)len, NULL, &rsp, ota->block,
 			     CONFIG_DEGU_OTA_BLOCK_MAX);
 	if (ret < 0) {
-		return ota_gw_failed(ota, "report", ret);
+		return ota_gw_failed(ota, "gateway", ret);
 	}
 	if (rsp.code != CODE_CHANGED && rsp.code != CODE_CREATED) {
-		return ota_gw_error(ota, "report", &rsp, ota->block);
+		return ota_gw_error(ota, "gateway", &rsp, ota->block);
 	}
 	OTA_LOG_INF("Reported (%s)", ota->report);
 	return 0;
@@ -157,10 +158,10 @@ static int read_desired(struct ota *ota, struct ota_desired *desired)
 	ret = ota_gw_request(ota, OTA_COAP_PUT, NULL, 0, NULL, &rsp, ota->block,
 			     CONFIG_DEGU_OTA_BLOCK_MAX);
 	if (ret < 0) {
-		return ota_gw_failed(ota, "desired", ret);
+		return ota_gw_failed(ota, "gateway", ret);
 	}
 	if (rsp.code != CODE_CHANGED) {
-		return ota_gw_error(ota, "desired", &rsp, ota->block);
+		return ota_gw_error(ota, "gateway", &rsp, ota->block);
 	}
 
 	ret = ota_fetch(ota, CONFIG_DEGU_OTA_DOC_MAX, doc_sink, ota, &len);
@@ -253,12 +254,18 @@ static int act_on_item(struct ota *ota, enum ota_item item)
 		return 0;
 	case OTA_DECIDE_BAD_VER:
 	case OTA_DECIDE_NO_URL:
-	case OTA_DECIDE_BAD_URL:
+	case OTA_DECIDE_BAD_URL: {
+		struct ota_item_record before = *rec;
+
 		OTA_LOG_WRN("%s: %s", ota_item_key(item), ota_decision_reason(decision));
 		record_failure(ota, item, want->ver_state == OTA_FIELD_SET ? want->digest : NULL,
 			       ota_decision_reason(decision));
-		(void)ota_state_save(ota);
+		/* The same refusal on every boot is saved once, not on every boot. */
+		if (memcmp(&before, rec, sizeof(before)) != 0) {
+			(void)ota_state_save(ota);
+		}
 		return 0;
+	}
 	case OTA_DECIDE_FETCH:
 		break;
 	}
@@ -450,7 +457,7 @@ int ota_update_shadow(struct ota *ota, const char *json, size_t len)
 		return ret;
 	}
 	if (rsp.code != CODE_CHANGED && rsp.code != CODE_CREATED) {
-		return ota_gw_error(ota, "shadow", &rsp, ota->block);
+		return ota_gw_error(ota, "gateway", &rsp, ota->block);
 	}
 	return 0;
 }

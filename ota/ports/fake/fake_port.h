@@ -54,7 +54,9 @@ enum fake_fault {
 	FAKE_FAULT_REORDER,
 	/** Answer fault_code with diag as payload. */
 	FAKE_FAULT_CODE,
-	/** Size2 announced one byte smaller than the file. */
+	/** The transport fails with -ENETUNREACH (not a lost block: no retry). */
+	FAKE_FAULT_ERRNO,
+	/** Size2 announced one byte smaller than the file, on every block. */
 	FAKE_FAULT_SIZE2_SMALL,
 	/** One byte more than Size2 on the last block. */
 	FAKE_FAULT_EXTRA,
@@ -102,6 +104,9 @@ struct fake_port {
 
 	uint8_t state[FAKE_STATE_MAX];
 	int state_len;
+
+	/** File writes fail with -ENOSPC. */
+	bool volume_full;
 
 	/* power */
 	unsigned long writes;
