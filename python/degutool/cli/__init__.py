@@ -19,7 +19,14 @@ from .. import __version__
 from ..errors import DeguError
 
 #: (module in this package, click command name in it).  Add a line to add a command.
-COMMANDS: list[tuple[str, str]] = []
+COMMANDS: list[tuple[str, str]] = [
+    ("md5", "md5"),
+    ("keygen", "keygen"),
+    ("sign", "sign"),
+    ("info", "info"),
+    ("verify", "verify"),
+    ("release", "release"),
+]
 
 
 class _Group(click.Group):
