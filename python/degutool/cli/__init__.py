@@ -49,7 +49,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
         logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     )
     logging.basicConfig(
-        level=level, format="degutool: %(levelname)s: %(message)s", stream=sys.stderr
+        level=level, format="degutool: %(levelname)s: %(message)s", stream=sys.stderr, force=True
     )
     ctx.ensure_object(dict)
     ctx.obj["quiet"] = quiet
