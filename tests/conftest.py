@@ -20,72 +20,35 @@ Fixtures (all session-scoped, all paths):
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from degutool import keys, sign
 from degutool.layout import DEFAULT, IMAGE_HEADER_SIZE
 
-FIRMWARE_SRC = Path(__file__).parent / "firmware"
+from .firmware.build import BASE_SIZE, Firmware, build
+
 SLOT0 = DEFAULT.slot0
 LARGE_SIZE = 440_000
 OVERSIZE_SIZE = 449_000
-#: Bytes of the program without filler, rounded up; the filler brings it near the target.
-_BASE_SIZE = 0x100
-
-
-@dataclass(frozen=True)
-class Firmware:
-    """One build of the test program."""
-
-    elf: Path
-    bin: Path
-    hex: Path
-    origin: int
-    gap: int
-
-
-def _run(cmd: list[str]) -> None:
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode:
-        raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr}")
 
 
 @pytest.fixture(scope="session")
 def build_firmware(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Firmware]:
     """Build (once per variant) the test program linked at ``origin`` with ``gap`` zeros."""
-    if shutil.which("arm-none-eabi-gcc") is None:
-        raise RuntimeError("arm-none-eabi-gcc is missing: `make setup` installs it")
     out = tmp_path_factory.mktemp("firmware")
     cache: dict[tuple[str, int, int, int], Firmware] = {}
 
-    def build(
+    def build_variant(
         name: str, origin: int = SLOT0.offset + IMAGE_HEADER_SIZE, gap: int = 0, filler: int = 0
     ) -> Firmware:
         spec = (name, origin, gap, filler)
-        if spec in cache:
-            return cache[spec]
-        elf = out / f"{name}.elf"
-        _run(
-            [
-                "arm-none-eabi-gcc", "-mcpu=cortex-m4", "-mthumb", "-Os", "-ffreestanding",
-                "-nostdlib", "-Wall", "-Wextra", "-Werror", f"-DFILLER_SIZE={filler}",
-                "-T", str(FIRMWARE_SRC / "firmware.ld"),
-                f"-Wl,--defsym=FW_ORIGIN={origin:#x}", f"-Wl,--defsym=FW_GAP={gap:#x}",
-                "-o", str(elf), str(FIRMWARE_SRC / "main.c"),
-            ]
-        )  # fmt: skip
-        fw = Firmware(elf, out / f"{name}.bin", out / f"{name}.hex", origin, gap)
-        _run(["arm-none-eabi-objcopy", "-O", "binary", str(elf), str(fw.bin)])
-        _run(["arm-none-eabi-objcopy", "-O", "ihex", str(elf), str(fw.hex)])
-        cache[spec] = fw
-        return fw
+        if spec not in cache:
+            cache[spec] = build(out, name, origin, gap, filler)
+        return cache[spec]
 
-    return build
+    return build_variant
 
 
 @pytest.fixture(scope="session")
@@ -120,12 +83,12 @@ def zephyr_hex(zephyr_firmware: Firmware) -> Path:
 
 @pytest.fixture(scope="session")
 def large_firmware_bin(build_firmware: Callable[..., Firmware]) -> Path:
-    return build_firmware("large", filler=LARGE_SIZE - _BASE_SIZE).bin
+    return build_firmware("large", filler=LARGE_SIZE - BASE_SIZE).bin
 
 
 @pytest.fixture(scope="session")
 def oversize_firmware_bin(build_firmware: Callable[..., Firmware]) -> Path:
-    return build_firmware("oversize", filler=OVERSIZE_SIZE - _BASE_SIZE).bin
+    return build_firmware("oversize", filler=OVERSIZE_SIZE - BASE_SIZE).bin
 
 
 @pytest.fixture(scope="session")
