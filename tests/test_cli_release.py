@@ -46,8 +46,8 @@ def test_plain_http_warns(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert result.stderr == (
         "degutool: WARNING: base URL http://10.0.0.1/r is plain http: the files travel "
-        "unencrypted (the image is still signed, main.py and CONFIG are not); use https where "
-        "the server allows\n"
+        "unencrypted (a firmware image is still checked by its signature, main.py and CONFIG "
+        "are not); use https where the server allows\n"
     )
     desired = json.loads((out / "desired.json").read_text())["state"]["desired"]
     assert desired["config_user"] == "http://10.0.0.1/r/CONFIG"

@@ -116,8 +116,9 @@ def check_base_url(base_url: str) -> None:
         raise InputError(f"base URL {base_url!r} has a #fragment, which a fetch never sends")
     if parts.scheme.lower() == "http":
         log.warning(
-            "base URL %s is plain http: the files travel unencrypted (the image is still "
-            "signed, main.py and CONFIG are not); use https where the server allows",
+            "base URL %s is plain http: the files travel unencrypted (a firmware image "
+            "is still checked by its signature, main.py and CONFIG are not); use https where "
+            "the server allows",
             base_url,
         )
 
