@@ -10,6 +10,7 @@ the schema of the two JSON files.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import json
@@ -46,9 +47,9 @@ class FatGeometry:
 
     These are the values pyfatfs' ``mkfs`` gives a 16 KB FAT12 volume with 512-byte sectors
     (one sector per cluster, one reserved sector, two FATs, 224 root directory entries).
-    TODO: take the geometry from the storage module (branch tool-hw) once it lands, so the
-    two cannot drift; until then tests/test_release.py checks these numbers against a volume
-    pyfatfs makes.
+    TODO: use ``degutool.storage.geometry()`` (branch tool-hw, which computes the same 15
+    clusters of 512 bytes from a volume pyfatfs makes) once both branches are on main, so the
+    two cannot drift; until then tests/test_release.py checks these numbers against pyfatfs.
     """
 
     volume_size: int
@@ -215,6 +216,11 @@ def release(
                 raise ImageError(
                     f"{check.problems[0]}; release takes a signed image only with its own key"
                 )
+        if version != "0.0.0" and mcuboot.Version.parse(version) != info.version:
+            log.warning(
+                "%s is already signed as version %s; --version %s does not apply to it",
+                firmware, info.version, version,
+            )  # fmt: skip
         log.info("%s is already signed (%s); releasing it as it is", firmware, info.version)
     elif fw_data is not None:
         assert firmware is not None
@@ -231,6 +237,8 @@ def release(
             str(firmware),
         )
 
+    # Parents made here are removed again on failure, so a failure leaves nothing at all.
+    made = [p for p in reversed(out.absolute().parents) if not p.exists()]
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
     try:
@@ -294,6 +302,9 @@ def release(
         os.replace(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        for parent in reversed(made):
+            with contextlib.suppress(OSError):
+                parent.rmdir()
         raise
     log.info("release of %s written to %s", ", ".join(i.file for i in items), out)
     return manifest
