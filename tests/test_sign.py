@@ -87,6 +87,8 @@ REFUSALS = [
      "data starts at 0x14400, neither at slot 0's base 0x14000"),
     ("hex-no-gap-at-base", "hex_at_base", [], 2,
      "code starts at the slot base 0x14000 with no zeroed header gap"),
+    ("bin-linked-at-base", "bin_at_base", [], 2,
+     "does not point into the code at 0x14200-"),
     ("hex-outside-slot", "hex_outside", [], 1,
      "data at 0x82000 is outside slot 0 (0x14000-0x82000)"),
     ("too-big-with-trailer", "oversize_firmware_bin", [], 1,
@@ -109,6 +111,8 @@ def inputs(request, build_firmware, firmware_hex: Path, tmp_path: Path):
             return build_firmware("at14400", origin=0x14400).hex
         if name == "hex_at_base":
             return build_firmware("atbase", origin=0x14000).hex
+        if name == "bin_at_base":
+            return build_firmware("atbase", origin=0x14000).bin
         if name == "hex_outside":
             return _hex_with_extra(firmware_hex, tmp_path / "outside.hex", 0x82000)
         if name == "text_file":
