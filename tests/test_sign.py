@@ -97,6 +97,8 @@ REFUSALS = [
      "minor 256 does not fit the image header's 8-bit field"),
     ("already-signed", "signed_image", [], 1,
      "is already an MCUboot image; it is never signed twice"),
+    ("already-signed-hex", "signed_hex", [], 1,
+     "is already an MCUboot image; it is never signed twice"),
     ("not-firmware", "text_file", [], 2, "initial stack pointer 0x"),
     ("missing", "missing_file", [], 2, "cannot read firmware (No such file or directory)"),
     ("unknown-key-type", "firmware_bin", ["KEY:p384"], 2,
@@ -115,6 +117,11 @@ def inputs(request, build_firmware, firmware_hex: Path, tmp_path: Path):
             return build_firmware("atbase", origin=0x14000).bin
         if name == "hex_outside":
             return _hex_with_extra(firmware_hex, tmp_path / "outside.hex", 0x82000)
+        if name == "signed_hex":
+            ih = IntelHex()
+            ih.frombytes(request.getfixturevalue("signed_image").read_bytes(), offset=0x14000)
+            ih.write_hex_file(str(tmp_path / "signed.hex"))
+            return tmp_path / "signed.hex"
         if name == "text_file":
             p = tmp_path / "notes.bin"
             p.write_text("these are not the instructions you are looking for\n" * 4)

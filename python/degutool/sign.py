@@ -143,6 +143,11 @@ def _prepare_hex(path: Path, header_size: int, slot: layout_mod.Partition) -> Pr
         )
     if first == slot.offset:
         data = ih.tobinstr(start=first, end=last)
+        if mcuboot.is_image(data):
+            raise ImageError(
+                f"{path}: is already an MCUboot image; it is never signed twice (release "
+                "takes it as it is)"
+            )
         offset = _vector_offset(data)
         if offset == 0:
             raise InputError(
