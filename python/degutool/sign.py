@@ -45,6 +45,7 @@ BOOT_MAX_IMG_SECTORS = 128
 BOOT_MAX_ALIGN = 8
 #: Cortex-M VTOR needs a table aligned to at least 128 bytes.
 VTOR_ALIGN = 128
+#: The nRF52840's RAM, where an initial stack pointer must point.
 RAM_START = 0x20000000
 RAM_END = 0x20040000
 #: Largest TLV value of each signature type (ECDSA DER signatures vary, up to 72 bytes).
@@ -72,6 +73,12 @@ class Prepared:
     data: bytes
     header_size: int
     source: str
+
+
+def _already_signed(path: Path) -> ImageError:
+    return ImageError(
+        f"{path}: is already an MCUboot image; it is never signed twice (release takes it as it is)"
+    )
 
 
 def _vector_offset(data: bytes) -> int:
@@ -144,10 +151,7 @@ def _prepare_hex(path: Path, header_size: int, slot: layout_mod.Partition) -> Pr
     if first == slot.offset:
         data = ih.tobinstr(start=first, end=last)
         if mcuboot.is_image(data):
-            raise ImageError(
-                f"{path}: is already an MCUboot image; it is never signed twice (release "
-                "takes it as it is)"
-            )
+            raise _already_signed(path)
         offset = _vector_offset(data)
         if offset == 0:
             raise InputError(
@@ -187,10 +191,7 @@ def prepare(
         except OSError as e:
             raise InputError(f"{firmware}: cannot read firmware ({e.strerror})") from e
         if mcuboot.is_image(data):
-            raise ImageError(
-                f"{firmware}: is already an MCUboot image; it is never signed twice (release "
-                "takes it as it is)"
-            )
+            raise _already_signed(firmware)
         prepared = _prepare_bin(firmware, data, header_size, slot)
     return prepared
 
