@@ -174,3 +174,28 @@ def test_cli_sign_ok(zephyr_hex: Path, rsa_key: Path, tmp_path: Path) -> None:
     info = mcuboot.parse(out.read_bytes())
     assert result.stdout == f"{out}: 0.9.0+1, {info.length} bytes\n"
     assert info.find("SEC_CNT")[0].value == (3).to_bytes(4, "little")
+
+
+@pytest.mark.parametrize(
+    ("fixture", "extra"),
+    [("zephyr_hex", []), ("zephyr_bin", []), ("firmware_bin", ["--pad-header"])],
+)
+def test_same_bytes_as_imgtool_sign(
+    fixture: str, extra: list[str], request, ed25519_key: Path, tmp_path: Path
+) -> None:
+    """Ed25519 signatures are deterministic, so our image must equal imgtool's own, byte for
+    byte, when imgtool sign is given the layout's settings."""
+    from click.testing import CliRunner
+    from imgtool.main import imgtool
+
+    source = request.getfixturevalue(fixture)
+    ours, theirs = tmp_path / "ours.bin", tmp_path / "theirs.bin"
+    sign.sign(source, keys.load(ed25519_key), ours, "1.2.3+4", security_counter=9)
+    result = CliRunner().invoke(
+        imgtool,
+        ["sign", "--key", str(ed25519_key), "--header-size", "0x200", "--align", "4",
+         "--slot-size", "0x6E000", "--version", "1.2.3+4", "--security-counter", "9",
+         *extra, str(source), str(theirs)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert ours.read_bytes() == theirs.read_bytes()

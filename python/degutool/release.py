@@ -212,7 +212,7 @@ def _check_firmware(
                 "`degutool keygen`)"
             )
         prepared = sign_mod.prepare(path, lay=lay)
-        needed = len(prepared.data) + sign_mod.tlv_size(key.key_type, security_counter)
+        needed = prepared.size + sign_mod.tlv_size(key.key_type, security_counter)
         sign_mod.check_fits(needed, lay, str(path))
         return _Firmware(path, data, presigned=False)
 
