@@ -21,6 +21,7 @@ from ..errors import DeguError
 #: (module in this package, click command name in it).  Add a line to add a command.
 COMMANDS: list[tuple[str, str]] = [
     ("storage", "storage"),
+    ("factory", "factory"),
 ]
 
 
