@@ -22,6 +22,7 @@ from ..errors import DeguError
 COMMANDS: list[tuple[str, str]] = [
     ("storage", "storage"),
     ("factory", "factory"),
+    ("flash", "flash"),
 ]
 
 
