@@ -281,17 +281,15 @@ def test_cli_on_a_terminal_shows_progress(
     assert lines[2].endswith("verify  [" + "#" * 30 + "] 100%")
 
 
-@pytest.mark.parametrize("quiet", [["--quiet"], ["-q"]])
+@pytest.mark.parametrize("before, after", [([], ["--quiet"]), (["-q"], [])])
 def test_cli_quiet_prints_nothing(
-    monkeypatch: pytest.MonkeyPatch, files: dict[str, Path], quiet: list[str]
+    monkeypatch: pytest.MonkeyPatch, files: dict[str, Path], before: list[str], after: list[str]
 ) -> None:
-    args = [*quiet, "flash", str(files["boot.hex"])] if quiet == ["-q"] else None
-    if args is None:
-        result = _cli(monkeypatch, FakeProbe(), [str(files["boot.hex"]), *quiet], tty=True)
-    else:
-        monkeypatch.setattr(flash, "connect_pyocd", lambda unique_id: FakeProbe())
-        monkeypatch.setattr(flash_cli, "_is_terminal", lambda stream: True)
-        result = CliRunner().invoke(cli, args)
+    monkeypatch.setattr(flash, "connect_pyocd", lambda unique_id: FakeProbe())
+    monkeypatch.setattr(flash_cli, "_is_terminal", lambda stream: True)
+
+    result = CliRunner().invoke(cli, [*before, "flash", str(files["boot.hex"]), *after])
+
     assert result.exit_code == 0, result.output
     assert result.stdout == "" and result.stderr == ""
 
@@ -369,3 +367,29 @@ def test_cli_refuses_bad_input_before_connecting(
     assert result.exit_code == exit_code
     assert message.replace("{tmp}", str(tmp_path)) in result.stderr
     assert connected == []
+
+
+def test_pyocd_api_used_by_the_seam_exists() -> None:
+    """PyOcdProbe calls these pyOCD 0.46 names; a pin bump that drops one fails here."""
+    from pyocd.core.helpers import ConnectHelper
+    from pyocd.core.memory_map import MemoryMap
+    from pyocd.core.options import OPTIONS_INFO
+    from pyocd.core.session import Session
+    from pyocd.flash.eraser import FlashEraser
+    from pyocd.flash.flash import Flash
+    from pyocd.target import TARGET
+    from pyocd.target.family.target_nRF52 import NRF52
+
+    assert callable(ConnectHelper.get_all_connected_probes)
+    assert all(callable(getattr(Session, n)) for n in ("open", "close"))
+    assert isinstance(Session.target, property)
+    assert FlashEraser.Mode.SECTOR and Flash.Operation.PROGRAM
+    assert all(
+        callable(getattr(Flash, n)) for n in ("init", "cleanup", "program_page", "get_page_info")
+    )
+    assert callable(MemoryMap.get_region_for_address)
+    assert callable(NRF52.is_locked) and callable(NRF52.mass_erase)
+    assert issubclass(TARGET[flash.TARGET], NRF52)
+    assert {"auto_unlock", "target_override"} <= set(OPTIONS_INFO)
+    assert OPTIONS_INFO["auto_unlock"].default is True  # hence PyOcdProbe turns it off
+    assert flash.PyOcdProbe.OPTIONS == {"target_override": "nrf52840", "auto_unlock": False}
