@@ -11,8 +11,9 @@ from click.testing import CliRunner
 from degutool import storage
 from degutool.cli import cli
 from degutool.layout import DEFAULT, FLASH_SIZE, IMAGE_HEADER_SIZE
-from hwfixtures import build_stub, sign_stub
 from intelhex import IntelHex
+
+from .hwfixtures import build_stub, sign_stub
 
 SLOT0 = DEFAULT.slot0.offset
 STORAGE = DEFAULT.storage.offset

@@ -13,8 +13,9 @@ from degutool.cli import cli
 from degutool.cli import flash as flash_cli
 from degutool.errors import ProbeError
 from degutool.layout import DEFAULT, FLASH_SIZE, IMAGE_HEADER_SIZE
-from hwfixtures import build_stub, sign_stub
 from intelhex import IntelHex
+
+from .hwfixtures import build_stub, sign_stub
 
 SECTOR = flash.SECTOR_SIZE
 
