@@ -31,11 +31,19 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     uicr = IntelHex(str(boot.hex))
     uicr.puts(0x10001208, b"\x5a\x00\x00\x00")  # UICR.APPROTECT, as some Zephyr hex files carry
     uicr.write_hex_file(str(out / "boot-uicr.hex"))
+    signed = sign_stub(out, app)
+    # The signed image as a HEX carrying the application's entry as its start address, as a
+    # hex tool that keeps the ELF entry writes it.
+    signed_hex = IntelHex()
+    signed_hex.frombytes(signed.read_bytes(), offset=SLOT0)
+    signed_hex.start_addr = IntelHex(str(app.hex)).start_addr
+    signed_hex.write_hex_file(str(out / "degu.hex"))
     return {
         "boot.hex": boot.hex,
         "boot.bin": boot.bin,
         "app.hex": app.hex,
-        "degu.bin": sign_stub(out, app),
+        "degu.bin": signed,
+        "degu.hex": out / "degu.hex",
         "storage.img": vol,
         "bigboot.hex": big_boot.hex,
         "bigboot.bin": big_boot.bin,
@@ -96,13 +104,13 @@ def test_factory_hex_and_bin_hold_each_input_at_its_address(
 
 
 def test_differing_start_addresses_keep_mcuboots(tmp_path: Path, inputs: dict[str, Path]) -> None:
-    boot, app = IntelHex(str(inputs["boot.hex"])), IntelHex(str(inputs["app.hex"]))
+    boot, app = IntelHex(str(inputs["boot.hex"])), IntelHex(str(inputs["degu.hex"]))
     assert boot.start_addr and app.start_addr and boot.start_addr != app.start_addr
     out = tmp_path / "f.hex"
     bin_out = tmp_path / "whole.bin"
 
     result = _invoke(
-        ["--mcuboot", str(inputs["boot.hex"]), "--image", str(inputs["app.hex"])]
+        ["--mcuboot", str(inputs["boot.hex"]), "--image", str(inputs["degu.hex"])]
         + ["-o", str(out), "--bin", str(bin_out)]
     )
 
@@ -151,8 +159,22 @@ def test_differing_start_addresses_keep_mcuboots(tmp_path: Path, inputs: dict[st
             2,
             "MCUboot {notahex.hex}: not a valid Intel HEX file",
         ),
+        (
+            ["--mcuboot", "boot.hex", "--image", "app.hex"],
+            1,
+            "image {app.hex} at 0x014000: not an MCUboot image (magic 0xffffffff, expected "
+            "0x96f3b83d); sign it first with `degutool sign`",
+        ),
     ],
-    ids=["overlap", "boot-bin-too-big", "image-too-big", "outside-flash", "missing", "bad-hex"],
+    ids=[
+        "overlap",
+        "boot-bin-too-big",
+        "image-too-big",
+        "outside-flash",
+        "missing",
+        "bad-hex",
+        "unsigned-image",
+    ],
 )
 def test_refusals_leave_nothing(
     tmp_path: Path, inputs: dict[str, Path], args: list[str], exit_code: int, message: str

@@ -17,6 +17,7 @@ from pathlib import Path
 from intelhex import HexReaderError, IntelHex
 
 from . import layout as layout_mod
+from . import mcuboot as mcuboot_image
 from .errors import InputError, LayoutError
 from .fileio import write_all_atomic
 
@@ -101,6 +102,14 @@ def _check_overlap(a: Input, b: Input) -> None:
                 )
 
 
+def _check_signed(item: Input) -> None:
+    """MCUboot boots slot 0 only from a signed image whose header starts the slot."""
+    start = item.partition.offset
+    end = min(item.data.maxaddr(), item.partition.end - 1)
+    data = item.data.tobinstr(start=start, end=max(end, start))
+    mcuboot_image.parse(data, f"{item.what} {item.path} at 0x{start:06x}")
+
+
 def merge(inputs: list[Input]) -> IntelHex:
     """Merge the inputs; the first one's start address is kept (it is what runs at reset)."""
     for item in inputs:
@@ -154,7 +163,9 @@ def build(
     ]
     if storage is not None:
         inputs.append(load_input("storage", storage, layout.storage))
-    return merge(inputs)
+    merged = merge(inputs)
+    _check_signed(inputs[1])
+    return merged
 
 
 def write(
