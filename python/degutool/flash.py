@@ -8,6 +8,9 @@ reset); :class:`PyOcdProbe` is the one implementation that talks to hardware.
 
 Erasing is by whole 4 KB sectors (the nRF52840's page), so the bytes of a touched sector that
 the file does not give read back as 0xFF afterwards; untouched sectors keep their contents.
+A .hex touches only the sectors it has records for; a raw binary is taken whole, 0xFF runs
+included, so a 1 MB factory.bin erases everything (the OpenThread data too) while
+factory.hex leaves the sectors it has no data for alone.
 A locked (APPROTECT) part is mass-erased only with ``recover=True``: pyOCD's own
 ``auto_unlock`` is turned off so that it never happens behind the user's back.
 """

@@ -19,6 +19,10 @@ its BPB says 128 sectors or more (R0.16 patch 1 lowers this to 64 sectors with m
 clusters); no geometry makes the layout's 16 KB (32 sectors) pass that check, so the device
 will not mount this volume until the storage partition grows to 64 KB.  The lead owns the
 layout; :func:`build_volume` warns until then.
+
+TODO: the files' timestamps are the time of the build (pyfatfs stamps entries with the
+current time and takes no other), so two volumes from the same files differ in those bytes;
+the volume ID, the layout and the contents are reproducible.
 """
 
 from __future__ import annotations
