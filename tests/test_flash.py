@@ -394,3 +394,108 @@ def test_pyocd_api_used_by_the_seam_exists() -> None:
     assert {"auto_unlock", "target_override"} <= set(OPTIONS_INFO)
     assert OPTIONS_INFO["auto_unlock"].default is True  # hence PyOcdProbe turns it off
     assert flash.PyOcdProbe.OPTIONS == {"target_override": "nrf52840", "auto_unlock": False}
+
+
+class _FakeFlash:
+    """Stands for pyOCD's Flash of the nRF52840's one region (4 KB pages)."""
+
+    class Operation:
+        PROGRAM = "program"
+
+    def __init__(self, log: list[tuple]) -> None:
+        self.log = log
+
+    def init(self, operation: str) -> None:
+        self.log.append(("init", operation))
+
+    def get_page_info(self, address: int):
+        return type("PageInfo", (), {"size": 0x1000})()
+
+    def program_page(self, address: int, data: bytes) -> None:
+        self.log.append(("program_page", address, len(data)))
+
+    def cleanup(self) -> None:
+        self.log.append(("cleanup",))
+
+
+class _FakeTarget:
+    def __init__(self, log: list[tuple], locked: bool) -> None:
+        self.log = log
+        self.locked = locked
+        self.ctrl_ap = object()
+        flash_ = _FakeFlash(log)
+        region = type("Region", (), {"flash": flash_})()
+        self.memory_map = type("MemoryMap", (), {"get_region_for_address": lambda s, a: region})()
+
+    def is_locked(self) -> bool:
+        return self.locked
+
+    def mass_erase(self) -> bool:
+        self.log.append(("mass_erase",))
+        return True
+
+    def read_memory_block8(self, address: int, size: int) -> list[int]:
+        self.log.append(("read", address, size))
+        return [0xAB] * size
+
+    def reset(self) -> None:
+        self.log.append(("reset",))
+
+
+def _fake_pyocd(monkeypatch: pytest.MonkeyPatch, locked_opens: int) -> list[tuple]:
+    """Sessions whose first ``locked_opens`` opens fail as on a locked part."""
+    import pyocd.core.session
+
+    log: list[tuple] = []
+    opens = {"n": 0}
+
+    class FakeSession:
+        def __init__(self, probe: object, options: dict) -> None:
+            log.append(("session", dict(options)))
+            self.target = _FakeTarget(log, locked=opens["n"] < locked_opens)
+
+        def open(self) -> None:
+            opens["n"] += 1
+            if self.target.locked:
+                raise RuntimeError("AHB-AP locked")
+
+        def close(self) -> None:
+            log.append(("close",))
+
+    monkeypatch.setattr(pyocd.core.session, "Session", FakeSession)
+    return log
+
+
+def test_pyocd_probe_maps_the_seam_onto_pyocd(monkeypatch: pytest.MonkeyPatch) -> None:
+    log = _fake_pyocd(monkeypatch, locked_opens=0)
+    probe = flash.PyOcdProbe(None, type("DebugProbe", (), {"unique_id": "U1"})())
+    probe._connect()
+
+    assert probe.is_locked() is False
+    probe.program(0x14000, b"\x01" * 0x2000)
+    assert probe.read(0x14000, 4) == b"\xab" * 4
+    probe.reset()
+    probe.close()
+    assert log == [
+        ("session", {"target_override": "nrf52840", "auto_unlock": False}),
+        ("init", "program"),
+        ("program_page", 0x14000, 0x1000),
+        ("program_page", 0x15000, 0x1000),
+        ("cleanup",),
+        ("read", 0x14000, 4),
+        ("reset",),
+        ("close",),
+    ]
+
+
+def test_pyocd_probe_on_a_locked_part_reconnects_after_mass_erase(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    log = _fake_pyocd(monkeypatch, locked_opens=1)
+    probe = flash.PyOcdProbe(None, type("DebugProbe", (), {"unique_id": "U1"})())
+    probe._connect()
+
+    assert probe.is_locked() is True
+    probe.mass_erase()
+    assert probe.is_locked() is False
+    assert [e[0] for e in log] == ["session", "mass_erase", "close", "session"]

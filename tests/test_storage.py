@@ -234,3 +234,13 @@ def test_cli_refusals_leave_nothing(
     expected = message.replace("CONFIG.missing", str(src / "CONFIG.missing"))
     assert f"degutool: error: {expected}" in result.stderr
     assert list(out_dir.iterdir()) == []
+
+
+def test_cli_output_folder_missing(tmp_path: Path) -> None:
+    out = tmp_path / "no" / "such" / "storage.img"
+    result = CliRunner().invoke(
+        cli, ["storage", "--config", str(EXAMPLES / "CONFIG"), "-o", str(out)]
+    )
+    assert result.exit_code == 2
+    assert f"degutool: error: {out}: cannot write (No such file or directory)" in result.stderr
+    assert list(tmp_path.iterdir()) == []
