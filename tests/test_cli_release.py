@@ -46,8 +46,8 @@ def test_plain_http_warns(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert result.stderr == (
         "degutool: WARNING: base URL http://10.0.0.1/r is plain http: the files travel "
-        "unencrypted (the image is still signed, main.py and CONFIG are not); use https where "
-        "the server allows\n"
+        "unencrypted (a firmware image is still checked by its signature, main.py and CONFIG "
+        "are not); use https where the server allows\n"
     )
     desired = json.loads((out / "desired.json").read_text())["state"]["desired"]
     assert desired["config_user"] == "http://10.0.0.1/r/CONFIG"
@@ -189,3 +189,18 @@ def test_release_failure_while_writing_leaves_nothing(
         release.release(parent / "r1", "https://h/", firmware=firmware_bin, script=SCRIPT,
                         key=ecdsa_key)  # fmt: skip
     assert tree(parent) == []
+
+
+def test_release_failure_removes_parents_it_made(
+    firmware_bin: Path, ecdsa_key: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from degutool import release, sign
+
+    def broken_sign(*args, **kwargs):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(sign, "sign", broken_sign)
+    with pytest.raises(OSError, match="Input/output error"):
+        release.release(tmp_path / "a" / "b" / "r1", "https://h/", firmware=firmware_bin,
+                        key=ecdsa_key)  # fmt: skip
+    assert tree(tmp_path) == []

@@ -82,11 +82,17 @@ def test_release_all_items(firmware_bin: Path, ecdsa_key: Path, tmp_path: Path) 
     assert on_disk["items"]["config_user"]["size"] == (EXAMPLES / "CONFIG").stat().st_size
 
 
-def test_presigned_image_is_not_signed_again(signed_image: Path, tmp_path: Path) -> None:
+def test_presigned_image_is_not_signed_again(
+    signed_image: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     padded = tmp_path / "slot-dump.bin"
     padded.write_bytes(signed_image.read_bytes() + b"\xff" * 512)
     out = tmp_path / "rel"
-    manifest = release.release(out, "https://h/r/", firmware=padded, version="9.9.9")
+    with caplog.at_level("WARNING"):
+        manifest = release.release(out, "https://h/r/", firmware=padded, version="9.9.9")
+    assert caplog.messages == [
+        f"{padded} is already signed as version 1.2.3+4; --version 9.9.9 does not apply to it"
+    ]
 
     assert (out / "degu.bin").read_bytes() == signed_image.read_bytes()
     assert manifest["image"]["version"] == "1.2.3+4"

@@ -8,8 +8,9 @@
   length in the (unprotected) TLV area's info header.  The device reads these sizes from the
   header and the TLV info in slot 0 and hashes that many bytes; everything after them
   (padding, erased 0xFF flash, MCUboot's swap trailer) is not part of the digest.  The C core
-  (ota/) computes exactly this; tests/test_digest.py holds the two rules together on
-  images padded to a whole slot.
+  computes the same length (ota/src/image.c); tests/test_digest.py checks this side on a
+  slot 0 padded and trailed by imgtool, and the C-over-simulated-slot test that holds both
+  together lives with the C core (DESIGN.md, "Shadow keys").
 
 docs/manifest.md states the same rule for release consumers.
 """

@@ -240,9 +240,13 @@ def parse(data: bytes, source: str = "image") -> ImageInfo:
     tlvs: list[Tlv] = []
     if prot_size:
         _, prot = _walk_area(
-            data, hdr_size + img_size, TLV_PROT_INFO_MAGIC, prot_size, source,
+            data,
+            hdr_size + img_size,
+            TLV_PROT_INFO_MAGIC,
+            prot_size,
+            source,
             "protected TLV area",
-        )  # fmt: skip
+        )
         tlvs += prot
     tlv_size, unprot = _walk_area(
         data, hdr_size + img_size + prot_size, TLV_INFO_MAGIC, None, source, "TLV area"
