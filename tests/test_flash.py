@@ -499,3 +499,31 @@ def test_pyocd_probe_on_a_locked_part_reconnects_after_mass_erase(
     probe.mass_erase()
     assert probe.is_locked() is False
     assert [e[0] for e in log] == ["session", "mass_erase", "close", "session"]
+
+
+@pytest.mark.parametrize(
+    "name, address, first_sector",
+    [
+        ("degu.bin", None, 0x14000),  # a signed image goes to slot 0, not over MCUboot
+        ("degu.bin", 0x82000, 0x82000),  # unless told otherwise
+        ("boot.bin", None, 0x0),  # anything else raw from 0, as a factory .bin
+    ],
+)
+def test_where_a_raw_file_goes(
+    files: dict[str, Path], name: str, address: int | None, first_sector: int
+) -> None:
+    plan = flash.make_plan(flash.load(files[name], address))
+    assert plan.erase[0] == first_sector
+    assert plan.expected[0][1][: files[name].stat().st_size] == files[name].read_bytes()[:SECTOR]
+
+
+def test_cli_flashes_a_signed_image_to_slot0_by_default(
+    monkeypatch: pytest.MonkeyPatch, files: dict[str, Path]
+) -> None:
+    probe = FakeProbe()
+    result = _cli(monkeypatch, probe, [str(files["degu.bin"])])
+
+    assert result.exit_code == 0, result.output
+    image = files["degu.bin"].read_bytes()
+    assert bytes(probe.memory[0x14000 : 0x14000 + len(image)]) == image
+    assert probe.memory[0] == 0xA5  # MCUboot's sector untouched

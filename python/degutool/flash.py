@@ -27,6 +27,7 @@ from typing import Protocol
 from intelhex import HexReaderError, IntelHex
 
 from . import layout as layout_mod
+from . import mcuboot as mcuboot_image
 from .errors import InputError, LayoutError, ProbeError
 
 log = logging.getLogger(__name__)
@@ -95,14 +96,25 @@ class Result:
         return self.size / 1000 / self.seconds if self.seconds > 0 else 0.0
 
 
-def load(path: Path, address: int = 0) -> IntelHex:
-    """A .hex at its own addresses, anything else as raw bytes from ``address``."""
+def load(
+    path: Path, address: int | None = None, layout: layout_mod.Layout = layout_mod.DEFAULT
+) -> IntelHex:
+    """A .hex at its own addresses, anything else as raw bytes from ``address``.
+
+    Without an address a raw file goes to 0 (a factory .bin), unless it is a signed MCUboot
+    image: that goes to slot 0, where MCUboot looks for it, not over MCUboot itself.
+    """
     data = IntelHex()
     try:
         if path.suffix.lower() == ".hex":
             data.loadhex(str(path))
         else:
-            data.frombytes(path.read_bytes(), offset=address)
+            raw = path.read_bytes()
+            if address is None:
+                address = layout.slot0.offset if mcuboot_image.is_image(raw) else 0
+                if address:
+                    log.info("%s is an MCUboot image: flashing it to slot 0", path)
+            data.frombytes(raw, offset=address)
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.strerror})") from e
     except (HexReaderError, ValueError) as e:
@@ -313,14 +325,15 @@ _clock = time.monotonic
 def flash_file(
     path: Path,
     probe_id: str | None = None,
-    address: int = 0,
+    address: int | None = None,
     recover: bool = False,
     verify: bool = True,
     progress: Progress | None = None,
     connect: Connector | None = None,
+    layout: layout_mod.Layout = layout_mod.DEFAULT,
 ) -> Result:
     """Flash ``path`` (.hex, or raw bytes at ``address``); the plan is made before connecting."""
-    plan = make_plan(load(path, address), str(path))
+    plan = make_plan(load(path, address, layout), str(path))
     log.info(
         "%s: %d bytes, erase %d sectors, program %d",
         path,

@@ -11,6 +11,7 @@ from typing import TextIO
 import click
 
 from .. import flash as flash_mod
+from ._options import dts_option, load_layout
 
 
 def _address(value: str | int) -> int:
@@ -55,8 +56,9 @@ class _Bar:
 @click.option(
     "--address",
     type=_address,
-    default=0,
-    help="Where a raw binary goes (default 0: a factory .bin); .hex files carry their own.",
+    default=None,
+    help="Where a raw binary goes (default: slot 0 for a signed image, else 0 as for a "
+    "factory .bin); .hex files carry their own.",
 )
 @click.option("--quiet", is_flag=True, help="No progress bar and no summary line.")
 @click.option(
@@ -65,15 +67,17 @@ class _Bar:
     help="If the part is locked (APPROTECT), mass-erase it first: erases ALL flash.",
 )
 @click.option("--no-verify", is_flag=True, help="Skip reading the flash back.")
+@dts_option
 @click.pass_context
 def flash(
     ctx: click.Context,
     file: Path,
     probe_id: str | None,
-    address: int,
+    address: int | None,
     quiet: bool,
     recover: bool,
     no_verify: bool,
+    dts: Path | None,
 ) -> None:
     """Erase the sectors FILE touches, program, verify and reset an nRF52840."""
     quiet = quiet or bool(ctx.obj and ctx.obj.get("quiet"))
@@ -86,6 +90,7 @@ def flash(
             recover=recover,
             verify=not no_verify,
             progress=bar,
+            layout=load_layout(dts),
         )
     finally:
         if bar is not None:
