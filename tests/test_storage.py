@@ -244,3 +244,18 @@ def test_cli_output_folder_missing(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert f"degutool: error: {out}: cannot write (No such file or directory)" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_output_is_a_folder(tmp_path: Path) -> None:
+    out = tmp_path / "img"
+    out.mkdir()
+    result = CliRunner().invoke(
+        cli, ["storage", "--config", str(EXAMPLES / "CONFIG"), "-o", str(out)]
+    )
+    assert result.exit_code == 2
+    assert f"File '{out}' is a directory." in result.stderr
+    # The library says the same in its own words, and leaves no temporary file.
+    with pytest.raises(storage.InputError, match=f"^{out}: cannot write \\(Is a directory\\)$"):
+        storage.write_volume(out, None, EXAMPLES / "CONFIG")
+    assert [p.name for p in tmp_path.iterdir()] == ["img"]
+    assert list(out.iterdir()) == []

@@ -30,16 +30,17 @@ def write_all_atomic(outputs: Mapping[Path, bytes]) -> None:
             directory = out.parent if str(out.parent) else Path(".")
             try:
                 fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=directory)
+                pending.append((tmp, out))
+                with os.fdopen(fd, "wb") as f:
+                    os.fchmod(f.fileno(), 0o666 & ~_umask())
+                    f.write(data)
             except OSError as e:
                 raise InputError(f"{out}: cannot write ({e.strerror})") from e
-            pending.append((tmp, out))
-            with os.fdopen(fd, "wb") as f:
-                os.fchmod(f.fileno(), 0o666 & ~_umask())
-                f.write(data)
         for tmp, out in pending:
-            os.replace(tmp, out)
-    except OSError as e:
-        raise InputError(f"{e.filename or 'output'}: cannot write ({e.strerror})") from e
+            try:
+                os.replace(tmp, out)
+            except OSError as e:
+                raise InputError(f"{out}: cannot write ({e.strerror})") from e
     finally:
         for tmp, _ in pending:
             Path(tmp).unlink(missing_ok=True)
