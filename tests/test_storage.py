@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 from degutool import layout, storage
 from degutool.cli import cli
+from degutool.errors import InputError
 from fatfs.wrapper import Partition
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -255,7 +256,7 @@ def test_output_is_a_folder(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert f"File '{out}' is a directory." in result.stderr
     # The library says the same in its own words, and leaves no temporary file.
-    with pytest.raises(storage.InputError, match=f"^{out}: cannot write \\(Is a directory\\)$"):
+    with pytest.raises(InputError, match=f"^{out}: cannot write \\(Is a directory\\)$"):
         storage.write_volume(out, None, EXAMPLES / "CONFIG")
     assert [p.name for p in tmp_path.iterdir()] == ["img"]
     assert list(out.iterdir()) == []
