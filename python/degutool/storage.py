@@ -14,12 +14,14 @@ The volume is made by pyfatfs, never assembled by hand here.  Its geometry, and 
   that fills whole sectors (224 * 32 = 14 sectors), and a cluster count (15 for 32 sectors)
   within FAT12's.  Two FATs so that a host over USB mass storage finds the usual layout.
 
-TODO: current FatFs (R0.15; R0.16, which Zephyr's fatfs module carries) recognises a FAT12/16
-volume only when its BPB says 128 sectors or more (R0.16 patch 1 lowers that to 64 sectors
-with more than 32 clusters), and f_mkfs refuses smaller volumes too; no geometry makes the
-layout's 16 KB (32 sectors) pass, so the device will not mount this volume until the storage
-partition grows to 64 KB.  tests/test_storage.py shows it with ChaN's FatFs (fatfs-ng).  The
-lead owns the layout; :func:`build_volume` warns until then.
+TODO: FatFs R0.14b (Zephyr's fatfs module since June 2021, so in the Zephyr 3.1 west.yml
+pins), R0.15 and R0.16 recognise a FAT12/16 volume only when its BPB says 128 sectors or more
+(check_fs; R0.16 patch 1 lowers that to 64 sectors with more than 32 clusters), and f_mkfs
+refuses smaller volumes too; no geometry makes the layout's 16 KB (32 sectors) pass, so the
+device will not mount this volume until the storage partition grows to 64 KB (the firmware
+sets CONFIG_FS_FATFS_MOUNT_MKFS=n, so it will not format one either).  tests/test_storage.py
+shows it with ChaN's FatFs (fatfs-ng).  The lead owns the layout; :func:`build_volume` warns
+until then.
 
 TODO: the files' timestamps are the time of the build (pyfatfs stamps entries with the
 current time and takes no other), so two volumes from the same files differ in those bytes;
@@ -47,7 +49,7 @@ log = logging.getLogger(__name__)
 SECTOR_SIZE = 512
 NUM_FATS = 2
 VOLUME_LABEL = "DEGU"
-#: Smallest FAT12/16 volume (in sectors) that FatFs R0.15 and R0.16 recognise when mounting.
+#: Smallest FAT12/16 volume (in sectors) that FatFs R0.14b to R0.16 recognise when mounting.
 FATFS_MIN_SECTORS = 128
 
 #: Names on the volume, as the device's firmware opens them.
