@@ -26,6 +26,9 @@ COMMANDS: list[tuple[str, str]] = [
     ("info", "info"),
     ("verify", "verify"),
     ("release", "release"),
+    ("storage", "storage"),
+    ("factory", "factory"),
+    ("flash", "flash"),
 ]
 
 

@@ -1,0 +1,207 @@
+# Copyright (c) 2026 Degu contributors
+# SPDX-License-Identifier: Apache-2.0
+"""The FAT12 volume of the storage partition: ``main.py`` and ``CONFIG`` (DESIGN.md).
+
+The volume is made by pyfatfs, never assembled by hand here.  Its geometry, and why:
+
+- 512-byte sectors: the smallest sector FatFs takes (``FF_MIN_SS``) and what Zephyr's flash
+  disk reports for this partition; FatFs refuses a volume whose BPB sector size differs from
+  the disk's.
+- FAT12, two FATs, one reserved sector, 1-sector clusters, 224 root entries, media 0xF8: what
+  pyfatfs 1.1.0's ``mkfs`` chooses for a volume this small (it fixes the root directory at the
+  floppy default of 224 entries; it offers no option to shrink it).  FatFs's mount checks all
+  hold: power-of-two cluster size, 1 or 2 FATs, a non-zero reserved area, a root directory
+  that fills whole sectors (224 * 32 = 14 sectors), and a cluster count (15 for 32 sectors)
+  within FAT12's.  Two FATs so that a host over USB mass storage finds the usual layout.
+
+TODO: FatFs R0.14b (Zephyr's fatfs module since June 2021, so in the Zephyr 3.1 west.yml
+pins), R0.15 and R0.16 recognise a FAT12/16 volume only when its BPB says 128 sectors or more
+(check_fs; R0.16 patch 1 lowers that to 64 sectors with more than 32 clusters), and f_mkfs
+refuses smaller volumes too; no geometry makes the layout's 16 KB (32 sectors) pass, so the
+device will not mount this volume until the storage partition grows to 64 KB (the firmware
+sets CONFIG_FS_FATFS_MOUNT_MKFS=n, so it will not format one either).  tests/test_storage.py
+shows it with ChaN's FatFs (fatfs-ng).  The lead owns the layout; :func:`build_volume` warns
+until then.
+
+TODO: the files' timestamps are the time of the build (pyfatfs stamps entries with the
+current time and takes no other), so two volumes from the same files differ in those bytes;
+the volume ID, the layout and the contents are reproducible.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyfatfs.PyFat import PyFat
+from pyfatfs.PyFatFS import PyFatFS
+
+from . import layout as layout_mod
+from .errors import InputError, LayoutError
+from .fileio import write_atomic
+
+log = logging.getLogger(__name__)
+
+SECTOR_SIZE = 512
+NUM_FATS = 2
+VOLUME_LABEL = "DEGU"
+#: Smallest FAT12/16 volume (in sectors) that FatFs R0.14b to R0.16 recognise when mounting.
+FATFS_MIN_SECTORS = 128
+
+#: Names on the volume, as the device's firmware opens them.
+SCRIPT_NAME = "main.py"
+CONFIG_NAME = "CONFIG"
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """What pyfatfs made of a partition: sizes in bytes and clusters."""
+
+    volume_size: int
+    cluster_size: int
+    data_clusters: int
+    root_entries: int
+
+    @property
+    def capacity(self) -> int:
+        """Bytes available for file contents in an empty volume (whole clusters)."""
+        return self.cluster_size * self.data_clusters
+
+    def allocated(self, size: int) -> int:
+        """Bytes a file of ``size`` bytes occupies on the volume (rounded up to clusters)."""
+        return -(-size // self.cluster_size) * self.cluster_size
+
+
+def _mkfs(path: Path, size: int, volume_id: int) -> None:
+    if size % SECTOR_SIZE:
+        raise LayoutError(
+            f"storage partition is {size} bytes, not a whole number of {SECTOR_SIZE}-byte "
+            "sectors: fix its size in the board devicetree"
+        )
+    path.write_bytes(b"")
+    fat = PyFat()
+    try:
+        fat.mkfs(
+            str(path),
+            PyFat.FAT_TYPE_FAT12,
+            size=size,
+            sector_size=SECTOR_SIZE,
+            number_of_fats=NUM_FATS,
+            label=VOLUME_LABEL,
+            volume_id=volume_id,
+        )
+    finally:
+        fat.close()
+
+
+def _geometry_of(fs: PyFatFS, size: int) -> Geometry:
+    fat = fs.fs
+    bpb = fat.bpb_header
+    total = bpb["BPB_TotSec16"] or bpb["BPB_TotSec32"]
+    clusters = (total - fat.first_data_sector) // bpb["BPB_SecPerClus"]
+    return Geometry(size, fat.bytes_per_cluster, clusters, bpb["BPB_RootEntCnt"])
+
+
+def geometry(layout: layout_mod.Layout = layout_mod.DEFAULT) -> Geometry:
+    """The geometry of an empty volume for the layout's storage partition."""
+    size = layout.storage.size
+    with tempfile.TemporaryDirectory(prefix="degu-fat-") as tmp:
+        path = Path(tmp) / "empty.img"
+        _mkfs(path, size, 1)
+        fs = PyFatFS(str(path))
+        try:
+            return _geometry_of(fs, size)
+        finally:
+            fs.close()
+
+
+def free_capacity(layout: layout_mod.Layout = layout_mod.DEFAULT) -> int:
+    """Bytes free for file contents on an empty volume of the layout's storage partition.
+
+    Files take whole clusters: compare the sum of :meth:`Geometry.allocated` of each file
+    with this, as :func:`check_fits` does.
+    """
+    return geometry(layout).capacity
+
+
+def check_fits(
+    sizes: Mapping[str, int], layout: layout_mod.Layout = layout_mod.DEFAULT
+) -> Geometry:
+    """Raise :class:`LayoutError` unless files of these sizes (by name) fit on the volume."""
+    geo = geometry(layout)
+    needed = sum(geo.allocated(n) for n in sizes.values())
+    if needed > geo.capacity:
+        listing = ", ".join(f"{name} {n} bytes" for name, n in sizes.items())
+        raise LayoutError(
+            f"{listing}: they take {needed} bytes in {geo.cluster_size}-byte clusters; the "
+            f"{geo.volume_size}-byte FAT volume holds {geo.capacity}: shorten the files"
+        )
+    return geo
+
+
+def _read_inputs(script: Path | None, config: Path | None) -> dict[str, bytes]:
+    files: dict[str, bytes] = {}
+    for name, path in ((SCRIPT_NAME, script), (CONFIG_NAME, config)):
+        if path is None:
+            continue
+        try:
+            files[name] = path.read_bytes()
+        except OSError as e:
+            raise InputError(f"{path}: cannot read {name} ({e.strerror})") from e
+    return files
+
+
+def build_volume(
+    files: Mapping[str, bytes], layout: layout_mod.Layout = layout_mod.DEFAULT
+) -> bytes:
+    """The bytes of a FAT12 volume for the storage partition holding ``files`` (name: data)."""
+    size = layout.storage.size
+    if size // SECTOR_SIZE < FATFS_MIN_SECTORS:
+        log.warning(
+            "storage partition is %d sectors; the device's FatFs mounts FAT volumes of %d "
+            "sectors or more only (see degutool/storage.py)",
+            size // SECTOR_SIZE,
+            FATFS_MIN_SECTORS,
+        )
+    geo = check_fits({name: len(data) for name, data in files.items()}, layout)
+    # A volume ID from the contents keeps the same inputs giving the same ID.
+    digest = hashlib.sha256(b"".join(files.values())).digest()
+    volume_id = int.from_bytes(digest[:4], "little") or 1
+
+    with tempfile.TemporaryDirectory(prefix="degu-fat-") as tmp:
+        path = Path(tmp) / "storage.img"
+        _mkfs(path, size, volume_id)
+        fs = PyFatFS(str(path))
+        try:
+            for name, data in files.items():
+                with fs.openbin(f"/{name}", "w") as f:
+                    f.write(data)
+        finally:
+            fs.close()
+        image = path.read_bytes()
+
+    # pyfatfs 1.1.0 allocates from the whole FAT sector, past the last cluster, and then
+    # grows the file; check_fits prevents that, and this keeps it prevented.
+    if len(image) != size:
+        raise LayoutError(
+            f"pyfatfs made a {len(image)}-byte volume for a {size}-byte partition "
+            f"(capacity {geo.capacity} bytes)"
+        )
+    log.info("FAT12 volume: %s in %d of %d bytes", ", ".join(files) or "no files", size, size)
+    return image
+
+
+def write_volume(
+    out: Path,
+    script: Path | None,
+    config: Path | None,
+    layout: layout_mod.Layout = layout_mod.DEFAULT,
+) -> bytes:
+    """Build the volume from the files given and write it to ``out`` (complete or not at all)."""
+    image = build_volume(_read_inputs(script, config), layout)
+    write_atomic(out, image)
+    return image
