@@ -19,7 +19,12 @@ from .. import __version__
 from ..errors import DeguError
 
 #: (module in this package, click command name in it).  Add a line to add a command.
-COMMANDS: list[tuple[str, str]] = []
+COMMANDS: list[tuple[str, str]] = [
+    ("gateway", "gateway"),
+    ("lab", "lab"),
+    ("publish", "publish"),
+    ("status", "status"),
+]
 
 
 class _Group(click.Group):
