@@ -9,6 +9,7 @@ import json
 import threading
 import time
 import urllib.request
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from degutool.lab.runner import Lab, LabPorts
 from degutool.lab.state import LabState
 from degutool.lab.status import ItemStatus, item_status
 from degutool.shadow import ShadowHTTPService, ShadowStore
+from lab_helpers import FakeS3Handler
 
 SCRIPT = b'print("Hello! I\'m Bob.")\n'
 CONFIG = b"interval=10\n"
@@ -248,3 +250,45 @@ def test_gateway_bad_config(tmp_path: Path, text: str, fragment: str) -> None:
     assert (rc, out) == (2, "")
     assert err.startswith("degutool: error: ") and fragment in err
     assert len(err.splitlines()) == 1
+
+
+@pytest.fixture
+def fake_s3(monkeypatch):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeS3Handler)
+    server.objects = {}
+    thread = threading.Thread(target=server.serve_forever)
+    thread.start()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", f"http://127.0.0.1:{server.server_address[1]}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_REQUEST_CHECKSUM_CALCULATION", "when_required")
+    yield server.objects
+    server.shutdown()
+    thread.join()
+    server.server_close()
+
+
+def test_publish_to_s3(lab: Lab, tmp_path: Path, fake_s3: dict) -> None:
+    dist = make_release(tmp_path / "r2", "http://h/")
+    publish = ["publish", str(dist), "--thing", THING, "--lab", str(lab.folder)]
+    rc, out, err = invoke(*publish, "--to", "s3://degu-releases/r2")
+    assert (rc, err) == (0, "")
+    assert fake_s3 == {"/degu-releases/r2/main.py": SCRIPT, "/degu-releases/r2/CONFIG": CONFIG}
+    desired = lab.store.get(THING)["state"]["desired"]
+    assert desired["script_user"] == "https://degu-releases.s3.amazonaws.com/r2/main.py"
+    assert desired["config_user_ver"] == md5(CONFIG)
+    cdn = "https://cdn.example/"
+    rc, _, err = invoke(*publish, "--to", "s3://degu-releases/r2", "--url-base", cdn)
+    assert (rc, err) == (0, "")
+    assert lab.store.get(THING)["state"]["desired"]["script_user"] == cdn + "r2/main.py"
+
+
+def test_publish_bad_target(lab: Lab, tmp_path: Path) -> None:
+    dist = make_release(tmp_path / "r1", "http://h/")
+    rc, _, err = invoke("publish", str(dist), "--thing", THING, "--lab", str(lab.folder),
+                        "--to", "/srv/www")  # fmt: skip
+    assert rc == 2
+    assert err == (
+        "degutool: error: --to '/srv/www': only s3://BUCKET/PREFIX targets are supported\n"
+    )
