@@ -29,6 +29,10 @@ COMMANDS: list[tuple[str, str]] = [
     ("storage", "storage"),
     ("factory", "factory"),
     ("flash", "flash"),
+    ("gateway", "gateway"),
+    ("lab", "lab"),
+    ("publish", "publish"),
+    ("status", "status"),
 ]
 
 
