@@ -19,7 +19,9 @@ from .. import __version__
 from ..errors import DeguError
 
 #: (module in this package, click command name in it).  Add a line to add a command.
-COMMANDS: list[tuple[str, str]] = []
+COMMANDS: list[tuple[str, str]] = [
+    ("sim", "sim"),
+]
 
 
 class _Group(click.Group):
