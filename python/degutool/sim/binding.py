@@ -24,6 +24,8 @@ from ..errors import SimError
 ENV_LIB = "DEGU_SIM_LIB"
 LIB_NAME = "libdegu_sim.so"
 _REPO = Path(__file__).resolve().parents[3]
+#: DEGU_SIM_API_VERSION of ota/sim/degu_sim.h this binding is written for.
+API_VERSION = 1
 #: Largest shadow document get_shadow() returns (the gateway's Block2 limit is larger).
 SHADOW_BUF = 16384
 
@@ -70,17 +72,25 @@ def load() -> ctypes.CDLL:
         except OSError as e:
             raise SimError(f"{path}: cannot load ({e}); rebuild it with `make setup`") from e
         vp = ctypes.c_void_p
+        lib.degu_sim_api_version.argtypes = []
+        lib.degu_sim_api_version.restype = ctypes.c_int
+        version = lib.degu_sim_api_version()
+        if version != API_VERSION:
+            raise SimError(
+                f"{path} speaks API version {version}, this degutool version {API_VERSION}: "
+                "rebuild the library (`make setup`)"
+            )
         lib.degu_sim_create.argtypes = [
             ctypes.c_char_p,  # folder
             ctypes.c_char_p,  # EUI-64, 16 hex digits
             ctypes.c_char_p,  # gateway host
-            ctypes.c_uint16,  # gateway port
-            ctypes.c_uint32,  # ACK timeout, ms
+            ctypes.c_uint,  # gateway port
+            ctypes.c_uint,  # ACK timeout, ms
             ctypes.c_uint,  # max download attempts per desired digest
             ctypes.POINTER(vp),
         ]
         lib.degu_sim_create.restype = ctypes.c_int
-        lib.degu_sim_boot.argtypes = [vp, ctypes.POINTER(ctypes.c_int)]
+        lib.degu_sim_boot.argtypes = [vp]
         lib.degu_sim_boot.restype = ctypes.c_int
         lib.degu_sim_check_update.argtypes = [vp]
         lib.degu_sim_check_update.restype = ctypes.c_int
@@ -90,8 +100,15 @@ def load() -> ctypes.CDLL:
         lib.degu_sim_get_shadow.restype = ctypes.c_int
         lib.degu_sim_destroy.argtypes = [vp]
         lib.degu_sim_destroy.restype = None
+        lib.degu_sim_set_log_level.argtypes = [ctypes.c_int]
+        lib.degu_sim_set_log_level.restype = None
         _lib = lib
         return lib
+
+
+def set_log_level(level: int) -> None:
+    """The library's stderr log level for all handles: 0 none .. 4 debug (Zephyr's numbers)."""
+    load().degu_sim_set_log_level(level)
 
 
 def _oserror(rc: int, what: str) -> OSError:
@@ -137,9 +154,10 @@ class Device:
 
     def boot(self) -> tuple[int, BootAction]:
         """``ota_boot()``: its return code and the action (RUN when it failed)."""
-        action = ctypes.c_int(BootAction.RUN)
-        rc = self._lib.degu_sim_boot(self._h(), ctypes.byref(action))
-        return rc, BootAction(action.value) if rc == 0 else BootAction.RUN
+        rc = self._lib.degu_sim_boot(self._h())
+        if rc < 0:
+            return rc, BootAction.RUN
+        return 0, BootAction(rc)
 
     def check_update(self) -> int:
         """``ota_check_update()``; raises OSError when the gateway cannot be asked."""
