@@ -1,0 +1,155 @@
+# Copyright (c) 2026 Degu contributors
+# SPDX-License-Identifier: Apache-2.0
+"""The shadow service's HTTP API, shaped like AWS IoT's data plane.
+
+``GET/POST/DELETE /things/{thing}/shadow[?name=NAME]`` and
+``GET /api/things/shadow/ListNamedShadowsForThing/{thing}``, JSON in and out, errors as
+``{"code":..,"message":..}`` with the ``x-amzn-ErrorType`` header, so boto3's ``iot-data``
+client pointed here with ``endpoint_url`` works unchanged.  Request signatures are not checked:
+the service binds loopback only.  ``GET /lab/things`` (not an AWS call) lists the things, for
+``degutool status``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from .document import MAX_DOCUMENT_BYTES, ShadowRequestError
+from .store import ShadowStore
+
+log = logging.getLogger(__name__)
+
+
+class ShadowHTTPService:
+    """The HTTP API over a :class:`ShadowStore`, served by a thread on ``host:port``.
+
+    ``port=0`` picks a free port; :attr:`url` says where it listens.  Use as a context manager
+    or call :meth:`start` / :meth:`stop`.
+    """
+
+    def __init__(self, store: ShadowStore, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.store = store
+        self._server = ThreadingHTTPServer((host, port), _Handler)
+        self._server.daemon_threads = True
+        self._server.service = self  # type: ignore[attr-defined]
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        """``http://host:port`` of the service."""
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> ShadowHTTPService:
+        """Serve in a background thread."""
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="shadow-http", daemon=True
+        )
+        self._thread.start()
+        log.info("shadow service on %s", self.url)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the socket."""
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._server.server_close()
+
+    def __enter__(self) -> ShadowHTTPService:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "degu-shadow/1"
+
+    @property
+    def service(self) -> ShadowHTTPService:
+        return self.server.service  # type: ignore[attr-defined]
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (base signature)
+        log.debug("%s %s", self.address_string(), format % args)
+
+    def _route(self) -> tuple[str, str, str | None]:
+        """(kind, thing, name) for the request path; kind '' when no route matches."""
+        parts = urlsplit(self.path)
+        segments = [unquote(s) for s in parts.path.split("/") if s]
+        query = parse_qs(parts.query)
+        name = query.get("name", [""])[0]
+        if len(segments) == 3 and segments[0] == "things" and segments[2] == "shadow":
+            return "shadow", segments[1], name
+        if (
+            segments[:4] == ["api", "things", "shadow", "ListNamedShadowsForThing"]
+            and len(segments) == 5
+        ):
+            return "names", segments[4], None
+        if segments == ["lab", "things"]:
+            return "things", "", None
+        return "", "", None
+
+    def _send(self, status: int, doc: Any, error_type: str | None = None) -> None:
+        body = json.dumps(doc, separators=(",", ":")).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        if error_type is not None:
+            self.send_header("x-amzn-ErrorType", f"{error_type}:")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _fail(self, e: ShadowRequestError) -> None:
+        self._send(e.code, e.body(), e.error_type)
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_DOCUMENT_BYTES:
+            # Read it anyway (bounded by the client's own Content-Length) so the connection
+            # stays in step for the error reply.
+            self.rfile.read(length)
+            raise ShadowRequestError(
+                413, f"The payload exceeds the maximum size allowed ({MAX_DOCUMENT_BYTES} bytes)"
+            )
+        return self.rfile.read(length)
+
+    def _dispatch(self, method: str) -> None:
+        kind, thing, name = self._route()
+        try:
+            body = self._body() if method == "POST" else b""
+            if kind == "":
+                raise ShadowRequestError(404, f"No such resource: {self.path}")
+            if kind == "things" and method == "GET":
+                self._send(HTTPStatus.OK, {"things": self.service.store.things()})
+            elif kind == "names" and method == "GET":
+                names = self.service.store.names(thing)
+                self._send(HTTPStatus.OK, {"results": names, "timestamp": self.service.store.now()})
+            elif kind == "shadow" and method == "GET":
+                self._send(HTTPStatus.OK, self.service.store.get(thing, name or ""))
+            elif kind == "shadow" and method == "POST":
+                result = self.service.store.update(thing, body, name or "")
+                self._send(HTTPStatus.OK, result.accepted)
+            elif kind == "shadow" and method == "DELETE":
+                self._send(HTTPStatus.OK, self.service.store.delete(thing, name or ""))
+            else:
+                raise ShadowRequestError(405, f"Method {method} not allowed on {self.path}")
+        except ShadowRequestError as e:
+            self._fail(e)
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_DELETE(self) -> None:
+        self._dispatch("DELETE")

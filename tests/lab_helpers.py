@@ -1,0 +1,92 @@
+# Copyright (c) 2026 Degu contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Test-only helpers for the lab suites: an MQTT probe and a file server with faults."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+from http.server import SimpleHTTPRequestHandler
+from typing import Any
+
+import paho.mqtt.client as mqtt
+
+TIMEOUT = 5.0
+
+
+class MqttProbe:
+    """A paho client that records every message on the topics it subscribes to."""
+
+    def __init__(self, host: str, port: int, topics: list[str]) -> None:
+        self.messages: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._ready = threading.Event()
+        self._client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="test-probe")
+        self._client.on_connect = lambda c, *_: c.subscribe([(t, 1) for t in topics])
+        self._client.on_subscribe = lambda *_: self._ready.set()
+        self._client.on_message = lambda _c, _u, m: self.messages.put((m.topic, m.payload))
+        self._client.connect(host, port)
+        self._client.loop_start()
+        assert self._ready.wait(TIMEOUT), "probe subscription not acknowledged"
+
+    def publish(self, topic: str, doc: Any) -> None:
+        payload = doc if isinstance(doc, bytes) else json.dumps(doc)
+        self._client.publish(topic, payload, qos=1).wait_for_publish(TIMEOUT)
+
+    def next(self, topic: str) -> Any:
+        """The next message on ``topic`` (others received before it are dropped)."""
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            t, payload = self.messages.get(timeout=max(0.0, deadline - time.monotonic()))
+            if t == topic:
+                return json.loads(payload)
+
+    def close(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()
+
+
+class FaultyHandler(SimpleHTTPRequestHandler):
+    """Static files with faults chosen by path prefix (test only):
+
+    ``/404/...`` answers 404; ``/cut<N>/<file>`` sends the file's full Content-Length and closes
+    after N bytes; ``/slow<ms>/<file>`` waits that long before answering; ``/nolen/<file>``
+    sends the file without Content-Length (closing the connection at the end).
+    """
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+    def do_GET(self) -> None:
+        head, _, rest = self.path.lstrip("/").partition("/")
+        if head == "404":
+            self.send_error(404)
+            return
+        if head.startswith("slow"):
+            time.sleep(int(head[4:]) / 1000)
+            self.path = "/" + rest
+            super().do_GET()
+            return
+        if head.startswith("cut") or head == "nolen":
+            path = self.translate_path("/" + rest)
+            try:
+                with open(path, "rb") as f:
+                    data = f.read()
+            except OSError:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            if head == "nolen":
+                self.send_header("Connection", "close")
+            else:
+                self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data if head == "nolen" else data[: int(head[3:])])
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        super().do_GET()
