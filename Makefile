@@ -44,13 +44,29 @@ $(BUILD)/.built: $(BUILD)/.apt FORCE
 
 FORCE:
 
+# `make demo FIRMWARE=build/zephyr/zephyr.bin` adds a firmware to the release: an unsigned
+# zephyr.bin/.hex is signed with KEY (a demo key is made in out/ when none is given); a
+# signed image is released as it is.
+FIRMWARE ?=
+VERSION  ?= 0.0.0
+DEMO_KEY  = out/demo-key.pem
+KEY      ?= $(if $(FIRMWARE),$(shell $(BIN)/degutool info $(FIRMWARE) >/dev/null 2>&1 \
+	|| echo $(DEMO_KEY)))
+
 demo: setup
+	@mkdir -p out && rm -rf out/release
+	@if [ "$(KEY)" = "$(DEMO_KEY)" ] && [ ! -f $(DEMO_KEY) ]; then \
+		$(BIN)/degutool keygen --key $(DEMO_KEY); fi
 	$(BIN)/degutool release --script examples/main.py --config examples/CONFIG \
+		$(if $(FIRMWARE),--firmware $(FIRMWARE) --version $(VERSION)) $(if $(KEY),--key $(KEY)) \
 		--base-url http://127.0.0.1:8080/releases/demo/ --out out/release
 
+# The Python trees that exist (scripts/ and bench/ arrive with their branches).
+LINT_DIRS = $(wildcard python tests scripts bench)
+
 lint: setup
-	$(BIN)/ruff check python tests scripts bench
-	$(BIN)/ruff format --check python tests scripts bench
+	$(BIN)/ruff check $(LINT_DIRS)
+	$(BIN)/ruff format --check $(LINT_DIRS)
 
 test: lint
 	@if [ -f $(BUILD)/CTestTestfile.cmake ]; then \

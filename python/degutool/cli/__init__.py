@@ -20,6 +20,12 @@ from ..errors import DeguError
 
 #: (module in this package, click command name in it).  Add a line to add a command.
 COMMANDS: list[tuple[str, str]] = [
+    ("md5", "md5"),
+    ("keygen", "keygen"),
+    ("sign", "sign"),
+    ("info", "info"),
+    ("verify", "verify"),
+    ("release", "release"),
     ("sim", "sim"),
 ]
 
@@ -44,7 +50,7 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
         logging.ERROR if quiet else (logging.WARNING, logging.INFO, logging.DEBUG)[min(verbose, 2)]
     )
     logging.basicConfig(
-        level=level, format="degutool: %(levelname)s: %(message)s", stream=sys.stderr
+        level=level, format="degutool: %(levelname)s: %(message)s", stream=sys.stderr, force=True
     )
     ctx.ensure_object(dict)
     ctx.obj["quiet"] = quiet

@@ -1,0 +1,75 @@
+# Copyright (c) 2026 Degu contributors
+# SPDX-License-Identifier: Apache-2.0
+"""`degutool sign`: a Zephyr build output signed for slot 0."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .. import keys
+from .. import layout as layout_mod
+from .. import sign as sign_mod
+
+
+def _int(value: str) -> int:
+    try:
+        return int(value, 0)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a number (e.g. 0x200 or 512)") from None
+
+
+@click.command("sign")
+@click.argument("firmware", type=click.Path(path_type=Path))
+@click.option(
+    "-k",
+    "--key",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Private key (PEM): ECDSA P-256, RSA-2048 or Ed25519.",
+)
+@click.option(
+    "-o",
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The signed image to write (e.g. degu.bin).",
+)
+@click.option(
+    "--version",
+    "version",
+    default="0.0.0",
+    show_default=True,
+    help="Image version, major.minor.revision+build.",
+)
+@click.option(
+    "--header-size",
+    default="0x200",
+    show_default=True,
+    help="MCUboot header size; must equal the vector table offset.",
+)
+@click.option(
+    "--security-counter", default=None, help="Add a protected security counter TLV with this value."
+)
+@click.option(
+    "--dts",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A build's zephyr.dts to take the layout from.",
+)
+def sign(
+    firmware: Path, key: Path, out: Path, version: str, header_size: str,
+    security_counter: str | None, dts: Path | None,
+) -> None:  # fmt: skip
+    """Sign FIRMWARE (zephyr.bin or zephyr.hex) as an MCUboot image for slot 0."""
+    info = sign_mod.sign(
+        firmware,
+        keys.load(key),
+        out,
+        version,
+        header_size=_int(header_size),
+        security_counter=_int(security_counter) if security_counter is not None else None,
+        lay=layout_mod.load(dts),
+    )
+    click.echo(f"{out}: {info.version}, {info.length} bytes")

@@ -1,0 +1,160 @@
+# Copyright (c) 2026 Degu contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Signing keys: generation, loading, and the key hash MCUboot and the manifest use.
+
+Three key types are accepted, the ones MCUboot builds for the nRF52840 use: ECDSA P-256 (the
+default), RSA-2048 and Ed25519.  Keys are PEM files (PKCS#8 private keys, as ``imgtool
+keygen`` writes them; public keys as SubjectPublicKeyInfo for verification).
+
+The key hash is SHA-256 of the public key as MCUboot embeds it in the bootloader (DER
+SubjectPublicKeyInfo for ECDSA and Ed25519, DER PKCS#1 RSAPublicKey for RSA): the value of the
+image's KEYHASH TLV.  The manifest's key fingerprint is that hash, ``sha256:<hex>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from imgtool import keys as imgtool_keys
+
+from .errors import InputError
+
+log = logging.getLogger(__name__)
+
+KEY_TYPES = ("ecdsa-p256", "rsa-2048", "ed25519")
+DEFAULT_KEY_TYPE = "ecdsa-p256"
+#: The signature TLV MCUboot expects for each key type.
+SIGNATURE_TLV = {"ecdsa-p256": "ECDSASIG", "rsa-2048": "RSA2048", "ed25519": "ED25519"}
+
+PublicKey = ec.EllipticCurvePublicKey | rsa.RSAPublicKey | ed25519.Ed25519PublicKey
+PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
+
+
+@dataclass(frozen=True)
+class Key:
+    """A loaded key: its type, public half, and private half when the file holds one."""
+
+    path: Path
+    key_type: str
+    public: PublicKey
+    private: PrivateKey | None
+
+    @property
+    def public_bytes(self) -> bytes:
+        """The public key as MCUboot embeds it (what the KEYHASH TLV hashes)."""
+        if self.key_type == "rsa-2048":
+            return self.public.public_bytes(
+                serialization.Encoding.DER, serialization.PublicFormat.PKCS1
+            )
+        return self.public.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+    @property
+    def key_hash(self) -> bytes:
+        return hashlib.sha256(self.public_bytes).digest()
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(self.key_hash)
+
+    def imgtool_key(self) -> object:
+        """The same private key wrapped for imgtool's :class:`imgtool.image.Image`."""
+        if self.private is None:
+            raise InputError(f"{self.path}: holds only a public key; signing needs the private key")
+        wrapper = {
+            "ecdsa-p256": imgtool_keys.ECDSA256P1,
+            "rsa-2048": imgtool_keys.RSA,
+            "ed25519": imgtool_keys.Ed25519,
+        }[self.key_type]
+        return wrapper(self.private)
+
+
+def fingerprint(key_hash: bytes) -> str:
+    """How the manifest and ``info`` show a key hash."""
+    return "sha256:" + key_hash.hex()
+
+
+def _key_type(key: PublicKey | PrivateKey, path: Path) -> str:
+    if isinstance(key, ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey):
+        if isinstance(key.curve, ec.SECP256R1):
+            return "ecdsa-p256"
+        what = f"ECDSA on {key.curve.name}"
+    elif isinstance(key, rsa.RSAPublicKey | rsa.RSAPrivateKey):
+        if key.key_size == 2048:
+            return "rsa-2048"
+        what = f"RSA-{key.key_size}"
+    elif isinstance(key, ed25519.Ed25519PublicKey | ed25519.Ed25519PrivateKey):
+        return "ed25519"
+    else:
+        what = type(key).__name__
+    raise InputError(
+        f"{path}: unknown key type {what}; Degu's MCUboot takes {', '.join(KEY_TYPES)} "
+        "(make one with `degutool keygen --type ...`)"
+    )
+
+
+def load(path: Path) -> Key:
+    """Load a PEM private or public key and check it is one of :data:`KEY_TYPES`."""
+    try:
+        pem = path.read_bytes()
+    except OSError as e:
+        raise InputError(f"{path}: cannot read key ({e.strerror})") from e
+    private: PrivateKey | None = None
+    try:
+        if b"PRIVATE KEY" in pem:
+            loaded = serialization.load_pem_private_key(pem, password=None)
+        else:
+            loaded = serialization.load_pem_public_key(pem)
+    except TypeError as e:
+        raise InputError(
+            f"{path}: the key is protected by a passphrase; give an unencrypted PEM key"
+        ) from e
+    except ValueError as e:
+        raise InputError(f"{path}: not a PEM key ({e})") from e
+    key_type = _key_type(loaded, path)
+    if hasattr(loaded, "public_key"):
+        private = loaded  # type: ignore[assignment]
+        public = loaded.public_key()  # type: ignore[union-attr]
+    else:
+        public = loaded  # type: ignore[assignment]
+    return Key(path, key_type, public, private)
+
+
+def generate(path: Path, key_type: str = DEFAULT_KEY_TYPE) -> Key:
+    """Write a new unencrypted PKCS#8 private key to ``path``; never overwrite a file."""
+    if key_type not in KEY_TYPES:
+        raise InputError(f"unknown key type {key_type!r}; choose one of {', '.join(KEY_TYPES)}")
+    if key_type == "ecdsa-p256":
+        private: PrivateKey = ec.generate_private_key(ec.SECP256R1())
+    elif key_type == "rsa-2048":
+        private = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    else:
+        private = ed25519.Ed25519PrivateKey.generate()
+    pem = private.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise InputError(
+            f"{path}: exists; keygen never overwrites a key (move it away or choose another path)"
+        ) from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot create key file ({e.strerror})") from e
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(pem)
+    except OSError as e:
+        path.unlink(missing_ok=True)
+        raise InputError(f"{path}: cannot write key file ({e.strerror})") from e
+    log.info("wrote %s key %s", key_type, path)
+    return Key(path, key_type, private.public_key(), private)

@@ -1,0 +1,299 @@
+# Copyright (c) 2026 Degu contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Build an over-the-air release: degu.bin, main.py, CONFIG, manifest.json, desired.json.
+
+The release is written into a temporary folder next to the output folder and renamed into
+place only when every file is complete, so a refusal or a failure leaves nothing at the
+output path.  Every input is checked before anything is written.  docs/manifest.md gives
+the schema of the two JSON files.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import logging
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+from imgtool import imgtool_version
+
+from . import __version__, digest, mcuboot
+from . import keys as keys_mod
+from . import layout as layout_mod
+from . import sign as sign_mod
+from .errors import ImageError, InputError, LayoutError
+from .verify import verify
+
+log = logging.getLogger(__name__)
+
+FIRMWARE_FILE = "degu.bin"
+SCRIPT_FILE = "main.py"
+CONFIG_FILE = "CONFIG"
+MANIFEST_SCHEMA = 1
+
+
+@dataclass(frozen=True)
+class FatGeometry:
+    """The FAT12 volume's geometry, from which its room for files follows.
+
+    These are the values pyfatfs' ``mkfs`` gives a 16 KB FAT12 volume with 512-byte sectors
+    (one sector per cluster, one reserved sector, two FATs, 224 root directory entries).
+    TODO: take the geometry from the storage module (branch tool-hw) once it lands, so the
+    two cannot drift; until then tests/test_release.py checks these numbers against a volume
+    pyfatfs makes.
+    """
+
+    volume_size: int
+    sector_size: int = 512
+    sectors_per_cluster: int = 1
+    reserved_sectors: int = 1
+    fats: int = 2
+    root_entries: int = 224
+
+    @property
+    def cluster_size(self) -> int:
+        return self.sector_size * self.sectors_per_cluster
+
+    @property
+    def fat_sectors(self) -> int:
+        clusters = self.volume_size // self.cluster_size
+        return math.ceil(math.ceil((clusters + 2) * 3 / 2) / self.sector_size)
+
+    @property
+    def data_clusters(self) -> int:
+        sectors = self.volume_size // self.sector_size
+        root = math.ceil(self.root_entries * 32 / self.sector_size)
+        data = sectors - self.reserved_sectors - self.fats * self.fat_sectors - root
+        return data // self.sectors_per_cluster
+
+    @property
+    def capacity(self) -> int:
+        """Bytes of file data the volume holds."""
+        return self.data_clusters * self.cluster_size
+
+    def clusters_for(self, size: int) -> int:
+        return math.ceil(size / self.cluster_size)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One released file, as the manifest lists it."""
+
+    key: str
+    file: str
+    size: int
+    md5: str
+    sha256: str
+    url: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "size": self.size,
+            "md5": self.md5,
+            "sha256": self.sha256,
+            "url": self.url,
+        }
+
+
+def check_base_url(base_url: str) -> None:
+    """Refuse a base URL the gateway cannot fetch from; warn on plain http."""
+    parts = urlsplit(base_url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        raise InputError(
+            f"base URL {base_url!r} is not an http(s) URL with a host; the gateway fetches "
+            "releases over https (or http), e.g. https://example.com/releases/"
+        )
+    if parts.fragment:
+        raise InputError(f"base URL {base_url!r} has a #fragment, which a fetch never sends")
+    if parts.scheme.lower() == "http":
+        log.warning(
+            "base URL %s is plain http: the files travel unencrypted (a firmware image "
+            "is still checked by its signature, main.py and CONFIG are not); use https where "
+            "the server allows",
+            base_url,
+        )
+
+
+def join_url(base_url: str, name: str) -> str:
+    """The URL of ``name`` under ``base_url``, with or without its trailing slash.
+
+    The file name is percent-encoded; characters in the base's path or query that need
+    escaping are escaped and existing escapes are kept.  A query string stays at the end.
+    """
+    parts = urlsplit(base_url)
+    path = quote(parts.path, safe="/%:@!$&'()*+,;=~")
+    if not path.endswith("/"):
+        path += "/"
+    query = quote(parts.query, safe="=&%:@!$'()*+,;/?~")
+    return urlunsplit((parts.scheme, parts.netloc, path + quote(name, safe=""), query, ""))
+
+
+def _item(key: str, file: str, data: bytes, base_url: str, md5: str) -> Item:
+    return Item(
+        key=key,
+        file=file,
+        size=len(data),
+        md5=md5,
+        sha256=hashlib.sha256(data).hexdigest(),
+        url=join_url(base_url, file),
+    )
+
+
+def _read(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{what} {path}: no such file") from None
+    except OSError as e:
+        raise InputError(f"{what} {path}: cannot read ({e.strerror})") from e
+
+
+def _check_volume(files: list[tuple[Path, bytes]], geometry: FatGeometry) -> None:
+    if not files:
+        return
+    clusters = sum(geometry.clusters_for(len(data)) for _, data in files)
+    if clusters > geometry.data_clusters:
+        names = " and ".join(f"{p} ({len(d)} bytes)" for p, d in files)
+        raise LayoutError(
+            f"{names} take {clusters} clusters of {geometry.cluster_size} bytes; the "
+            f"{geometry.volume_size // 1024} KB FAT12 volume holds {geometry.data_clusters} "
+            f"({geometry.capacity} bytes): shrink the script or the configuration"
+        )
+
+
+def _check_out(out: Path) -> None:
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise InputError(
+            f"output {out} exists and is not an empty folder; remove it or choose another --out"
+        )
+
+
+def release(
+    out: Path,
+    base_url: str,
+    firmware: Path | None = None,
+    script: Path | None = None,
+    config: Path | None = None,
+    key: Path | None = None,
+    version: str = "0.0.0",
+    security_counter: int | None = None,
+    lay: layout_mod.Layout = layout_mod.DEFAULT,
+    now: datetime.datetime | None = None,
+) -> dict[str, Any]:
+    """Check every input, then write the release to ``out``; returns the manifest."""
+    if firmware is None and script is None and config is None:
+        raise InputError("nothing to release: give --firmware, --script or --config")
+    check_base_url(base_url)
+    _check_out(out)
+
+    fw_data = _read(firmware, "firmware") if firmware else None
+    script_data = _read(script, "script") if script else None
+    config_data = _read(config, "config") if config else None
+    loaded_key = keys_mod.load(key) if key else None
+    mcuboot.Version.parse(version)
+    files = [(p, d) for p, d in ((script, script_data), (config, config_data)) if p]
+    _check_volume(files, FatGeometry(lay.storage.size))  # type: ignore[arg-type]
+
+    presigned = fw_data is not None and mcuboot.is_image(fw_data)
+    if presigned:
+        assert firmware is not None and fw_data is not None
+        info = mcuboot.parse(fw_data, str(firmware))
+        fw_data = fw_data[: info.length]
+        sign_mod.check_fits(info.length, lay, str(firmware), "the image")
+        if loaded_key is not None:
+            check = verify(fw_data, loaded_key, str(firmware))
+            if not check.ok:
+                raise ImageError(
+                    f"{check.problems[0]}; release takes a signed image only with its own key"
+                )
+        log.info("%s is already signed (%s); releasing it as it is", firmware, info.version)
+    elif fw_data is not None:
+        assert firmware is not None
+        if loaded_key is None:
+            raise InputError(
+                f"firmware {firmware} is not signed: give --key to sign it (make one with "
+                "`degutool keygen`)"
+            )
+        # Refuse a bad input here, before any folder exists.
+        prepared = sign_mod.prepare(firmware, lay=lay)
+        sign_mod.check_fits(
+            len(prepared.data) + sign_mod.tlv_size(loaded_key.key_type, security_counter),
+            lay,
+            str(firmware),
+        )
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
+    try:
+        items: list[Item] = []
+        image: dict[str, Any] | None = None
+        if fw_data is not None:
+            assert firmware is not None
+            target = tmp / FIRMWARE_FILE
+            if presigned:
+                target.write_bytes(fw_data)
+                info = mcuboot.parse(fw_data, str(firmware))
+            else:
+                assert loaded_key is not None
+                info = sign_mod.sign(
+                    firmware, loaded_key, target, version, security_counter=security_counter,
+                    lay=lay,
+                )  # fmt: skip
+                fw_data = target.read_bytes()
+            key_hashes = info.find("KEYHASH")
+            image = {
+                "version": str(info.version),
+                "signed_here": not presigned,
+                "key_type": loaded_key.key_type if loaded_key else None,
+                "key_fingerprint": (
+                    keys_mod.fingerprint(key_hashes[0].value) if key_hashes else None
+                ),
+                "header_size": info.header_size,
+                "length": info.length,
+            }
+            items.append(
+                _item("firmware_system", FIRMWARE_FILE, fw_data, base_url,
+                      digest.md5_bytes(fw_data[: info.length]))
+            )  # fmt: skip
+        for shadow_key, name, data in (
+            ("script_user", SCRIPT_FILE, script_data),
+            ("config_user", CONFIG_FILE, config_data),
+        ):
+            if data is not None:
+                (tmp / name).write_bytes(data)
+                items.append(_item(shadow_key, name, data, base_url, digest.md5_bytes(data)))
+
+        created = (now or datetime.datetime.now(datetime.UTC)).astimezone(datetime.UTC)
+        manifest = {
+            "schema": MANIFEST_SCHEMA,
+            "tool": {"name": "degutool", "version": __version__, "imgtool": imgtool_version},
+            "created": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "base_url": base_url,
+            "image": image,
+            "items": {i.key: i.to_dict() for i in items},
+        }
+        desired: dict[str, str] = {}
+        for i in items:
+            desired[i.key] = i.url
+            desired[f"{i.key}_ver"] = i.md5
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        (tmp / "desired.json").write_text(
+            json.dumps({"state": {"desired": desired}}, indent=2) + "\n"
+        )
+        if out.exists():
+            out.rmdir()  # empty, checked above
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    log.info("release of %s written to %s", ", ".join(i.file for i in items), out)
+    return manifest

@@ -1,0 +1,142 @@
+# Copyright (c) 2026 Degu contributors
+# SPDX-License-Identifier: Apache-2.0
+"""Check an MCUboot image on our own: header, SHA-256, key hash and signature.
+
+The parse is :mod:`degutool.mcuboot`; the cryptography is the ``cryptography`` package, not
+imgtool.  The checks are the ones MCUboot's ``bootutil_img_validate`` makes for an image in
+slot 0:
+
+- the header magic and the TLV areas are well formed and lie inside the file;
+- the SHA-256 TLV equals SHA-256 of header + payload + protected TLV area;
+- the KEYHASH TLV equals SHA-256 of the given public key as MCUboot embeds it (or a PUBKEY
+  TLV holds that key);
+- the signature TLV of the key's type verifies: ECDSA P-256 and RSA-2048 PSS (salt 32) over
+  the SHA-256 digest, Ed25519 over the digest (or over the hashed bytes when the image has a
+  SIG_PURE TLV).
+
+Unlike ``imgtool verify``, a key hash that does not match the key is a failure: MCUboot finds
+its key by that hash, so such an image would not boot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, utils
+
+from . import mcuboot
+from .errors import ImageError
+from .keys import SIGNATURE_TLV, Key
+
+
+@dataclass
+class Verification:
+    """The outcome of each check; ``ok`` only when every check passed."""
+
+    source: str
+    info: mcuboot.ImageInfo | None = None
+    checks: dict[str, bool] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and bool(self.checks) and all(self.checks.values())
+
+    def _fail(self, check: str, problem: str) -> None:
+        self.checks[check] = False
+        self.problems.append(f"{self.source}: {problem}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "image": self.source,
+            "ok": self.ok,
+            "checks": self.checks,
+            "problems": self.problems,
+            "version": str(self.info.version) if self.info else None,
+            "length": self.info.length if self.info else None,
+        }
+
+
+def _signature_ok(key: Key, sig: bytes, digest: bytes, hashed: bytes, pure: bool) -> bool:
+    pub = key.public
+    try:
+        if isinstance(pub, ec.EllipticCurvePublicKey):
+            # imgtool may pad an ECDSA signature to 72 bytes; the DER length says how long it is.
+            der = sig[: sig[1] + 2] if len(sig) >= 2 else sig
+            pub.verify(der, digest, ec.ECDSA(utils.Prehashed(hashes.SHA256())))
+        elif isinstance(pub, rsa.RSAPublicKey):
+            pub.verify(
+                sig,
+                digest,
+                padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32),
+                utils.Prehashed(hashes.SHA256()),
+            )
+        elif isinstance(pub, ed25519.Ed25519PublicKey):
+            pub.verify(sig, hashed if pure else digest)
+        else:
+            return False
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def verify(data: bytes, key: Key, source: str = "image") -> Verification:
+    """Run every check; failures are collected in the result, not raised."""
+    result = Verification(source)
+    try:
+        info = mcuboot.parse(data, source)
+    except ImageError as e:
+        result.checks["header"] = False
+        result.problems.append(str(e))
+        return result
+    result.info = info
+    result.checks["header"] = True
+    hashed = data[: info.hashed_size]
+    digest = hashlib.sha256(hashed).digest()
+
+    hash_tlvs = info.find("SHA256")
+    pure = bool(info.find("SIG_PURE"))
+    if len(hash_tlvs) != 1 and not pure:
+        result._fail("hash", f"{len(hash_tlvs)} SHA256 TLVs, expected one")
+    elif hash_tlvs and hash_tlvs[0].value != digest:
+        result._fail(
+            "hash",
+            f"SHA-256 TLV {hash_tlvs[0].value.hex()} does not match the image's "
+            f"{digest.hex()}: the image was changed after signing",
+        )
+    else:
+        result.checks["hash"] = True
+
+    key_hashes = info.find("KEYHASH")
+    pubkeys = info.find("PUBKEY")
+    if key_hashes:
+        if key_hashes[0].value == key.key_hash:
+            result.checks["key_hash"] = True
+        else:
+            result._fail(
+                "key_hash",
+                f"signed for key {key_hashes[0].value.hex()}, not {key.path} "
+                f"({key.key_hash.hex()})",
+            )
+    elif pubkeys:
+        if pubkeys[0].value == key.public_bytes:
+            result.checks["key_hash"] = True
+        else:
+            result._fail("key_hash", f"the PUBKEY TLV is not the public key of {key.path}")
+    else:
+        result._fail("key_hash", "no KEYHASH or PUBKEY TLV")
+
+    sig_name = SIGNATURE_TLV[key.key_type]
+    sigs = info.find(sig_name)
+    if not sigs:
+        found = ", ".join(t.name for t in info.tlvs) or "none"
+        result._fail("signature", f"no {sig_name} signature for {key.key_type} key (TLVs: {found})")
+    elif any(_signature_ok(key, t.value, digest, hashed, pure) for t in sigs):
+        result.checks["signature"] = True
+    else:
+        result._fail("signature", f"the {sig_name} signature does not verify with {key.path}")
+    return result

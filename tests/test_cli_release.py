@@ -1,0 +1,191 @@
+# Copyright (c) 2026 Degu contributors
+# SPDX-License-Identifier: Apache-2.0
+"""`degutool release` in-process: output, and every refusal leaving nothing behind."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from degutool import digest
+from imgtool import keys as imgtool_keys
+from imgtool.image import Image
+
+from .helpers import run, tree
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+SCRIPT, CONFIG = EXAMPLES / "main.py", EXAMPLES / "CONFIG"
+
+
+def test_release_prints_items_and_writes_folder(
+    zephyr_bin: Path, ed25519_key: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "rel"
+    result = run("release", "--firmware", zephyr_bin, "--script", SCRIPT, "--config", CONFIG,
+                 "--key", ed25519_key, "--version", "2.0.0", "--security-counter", "2",
+                 "--base-url", "https://u.example/d/?t=1", "--out", out)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == ""
+    md5 = digest.md5_file(out / "degu.bin")
+    assert result.stdout.splitlines() == [
+        f"firmware_system  {md5}  https://u.example/d/degu.bin?t=1",
+        f"script_user      {digest.md5_file(SCRIPT)}  https://u.example/d/main.py?t=1",
+        f"config_user      {digest.md5_file(CONFIG)}  https://u.example/d/CONFIG?t=1",
+        f"{out}: 3 items, desired.json ready",
+    ]
+    assert digest.md5_image(out / "degu.bin") == md5
+    assert run("verify", out / "degu.bin", "-k", ed25519_key).exit_code == 0
+
+
+def test_plain_http_warns(tmp_path: Path) -> None:
+    out = tmp_path / "rel"
+    result = run("release", "--config", CONFIG, "--base-url", "http://10.0.0.1/r", "--out", out)
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "degutool: WARNING: base URL http://10.0.0.1/r is plain http: the files travel "
+        "unencrypted (a firmware image is still checked by its signature, main.py and CONFIG "
+        "are not); use https where the server allows\n"
+    )
+    desired = json.loads((out / "desired.json").read_text())["state"]["desired"]
+    assert desired["config_user"] == "http://10.0.0.1/r/CONFIG"
+
+
+@pytest.fixture
+def refusal_inputs(tmp_path_factory, signed_image, oversize_firmware_bin, firmware_bin):
+    d = tmp_path_factory.mktemp("refusal-inputs")
+    big = d / "big.py"
+    big.write_bytes(b"# " + b"x" * 7197 + b"\n")
+    p384 = d / "rsa3072.pem"
+    p384.write_bytes(
+        rsa.generate_private_key(public_exponent=65537, key_size=3072).private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    # A signed image too big for the slot, made with imgtool without a slot size.
+    signer = imgtool_keys.ECDSA256P1.generate()
+    img = Image(header_size=0x200, pad_header=True, align=4)
+    img.load(str(oversize_firmware_bin))
+    img.create(signer, "hash", None)
+    huge = d / "huge-signed.bin"
+    img.save(str(huge))
+    other = d / "other.pem"
+    signer.export_private(str(other))
+    return {"big": big, "rsa3072": p384, "huge": huge, "other_key": other,
+            "signed": signed_image, "oversize": oversize_firmware_bin, "fw": firmware_bin,
+            "missing": d / "missing.py",
+            # header + code + the TLVs of an ECDSA signature (36 + 36 + 76 + info 4)
+            "need": 0x200 + oversize_firmware_bin.stat().st_size + 152,
+            "excess": 0x200 + oversize_firmware_bin.stat().st_size + 152 - 448976}  # fmt: skip
+
+
+#: (case, arguments with {names} of refusal_inputs, exit code, message in the stderr line)
+REFUSALS = [
+    ("firmware-over-slot", ["--firmware", "{oversize}", "--key", "{ecdsa}"], 1,
+     "oversize.bin: the signed image needs {need} bytes; slot 0 holds 450560 of which "
+     "MCUboot's trailer takes 1584, leaving 448976: shrink the firmware by {excess} bytes"),
+    ("signed-image-over-slot", ["--firmware", "{huge}"], 1,
+     "huge-signed.bin: the image needs "),
+    ("script-config-over-volume", ["--script", "{big}", "--config", str(CONFIG)], 1,
+     "big.py (7200 bytes) and " + str(CONFIG) + " (22 bytes) take 16 clusters"),
+    ("unknown-key-type", ["--firmware", "{fw}", "--key", "{rsa3072}"], 2,
+     "rsa3072.pem: unknown key type RSA-3072; Degu's MCUboot takes ecdsa-p256, rsa-2048, "
+     "ed25519"),
+    ("missing-script", ["--script", "{missing}", "--config", str(CONFIG)], 2,
+     "script {missing}: no such file"),
+    ("missing-firmware", ["--firmware", "{missing}", "--key", "{ecdsa}"], 2,
+     "firmware {missing}: no such file"),
+    ("missing-key", ["--firmware", "{fw}", "--key", "{missing}"], 2,
+     "{missing}: cannot read key (No such file or directory)"),
+    ("unsigned-without-key", ["--firmware", "{fw}"], 2,
+     "is not signed: give --key to sign it"),
+    ("signed-with-other-key", ["--firmware", "{signed}", "--key", "{other_key}"], 1,
+     "release takes a signed image only with its own key"),
+    ("nothing-to-release", [], 2, "nothing to release: give --firmware, --script or --config"),
+    ("bad-version", ["--firmware", "{fw}", "--key", "{ecdsa}", "--version", "1.2.3+x"], 2,
+     "version '1.2.3+x' is not major.minor.revision+build"),
+]  # fmt: skip
+BAD_URLS = [
+    ("ftp://h.example/r/", "base URL 'ftp://h.example/r/' is not an http(s) URL with a host"),
+    ("file:///srv/rel", "base URL 'file:///srv/rel' is not an http(s) URL with a host"),
+    ("h.example/rel", "base URL 'h.example/rel' is not an http(s) URL with a host"),
+    ("https:///rel", "base URL 'https:///rel' is not an http(s) URL with a host"),
+    ("https://h/r#x", "has a #fragment"),
+]
+
+
+def _expand(arg: str, names: dict[str, object]) -> str:
+    return arg.format(**{k: str(v) for k, v in names.items()})
+
+
+def _assert_refused(args: list[str], code: int, message: str, tmp_path: Path) -> None:
+    parent = tmp_path / "releases"
+    parent.mkdir()
+    out = parent / "r1"
+    result = run("release", *args, "--base-url", "https://h.example/r/", "--out", out)
+    assert result.exit_code == code, (result.stdout, result.stderr)
+    assert result.stdout == ""
+    assert result.stderr.startswith("degutool: error: ")
+    assert result.stderr.endswith("\n") and result.stderr.count("\n") == 1
+    assert message in result.stderr, result.stderr
+    assert tree(parent) == []  # no output folder, no temporary folder
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"), [pytest.param(*r[1:], id=r[0]) for r in REFUSALS]
+)
+def test_release_refuses(
+    args: list[str], code: int, message: str, refusal_inputs, ecdsa_key: Path, tmp_path: Path
+) -> None:
+    names = {**refusal_inputs, "ecdsa": ecdsa_key}
+    if "clusters" in message:
+        message += " of 512 bytes; the 16 KB FAT12 volume holds 15 (7680 bytes)"
+    _assert_refused([_expand(a, names) for a in args], code, _expand(message, names), tmp_path)
+
+
+@pytest.mark.parametrize(("url", "message"), BAD_URLS)
+def test_release_refuses_base_url(url: str, message: str, tmp_path: Path) -> None:
+    parent = tmp_path / "releases"
+    parent.mkdir()
+    result = run("release", "--script", SCRIPT, "--base-url", url, "--out", parent / "r1")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("degutool: error: ")
+    assert message in result.stderr
+    assert tree(parent) == []
+
+
+def test_release_refuses_non_empty_out(tmp_path: Path) -> None:
+    out = tmp_path / "r1"
+    out.mkdir()
+    (out / "old.txt").write_text("keep\n")
+    result = run("release", "--script", SCRIPT, "--base-url", "https://h/", "--out", out)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"degutool: error: output {out} exists and is not an empty folder; remove it or "
+        "choose another --out\n"
+    )
+    assert tree(tmp_path) == ["r1", "r1/old.txt"]
+
+
+def test_release_failure_while_writing_leaves_nothing(
+    firmware_bin: Path, ecdsa_key: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure after the temporary folder exists (here: imgtool) removes it again."""
+    from degutool import sign
+
+    def broken_sign(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(sign, "sign", broken_sign)
+    parent = tmp_path / "releases"
+    parent.mkdir()
+    with pytest.raises(OSError, match="No space left"):
+        from degutool import release
+
+        release.release(parent / "r1", "https://h/", firmware=firmware_bin, script=SCRIPT,
+                        key=ecdsa_key)  # fmt: skip
+    assert tree(parent) == []

@@ -1,0 +1,160 @@
+# Copyright (c) 2026 Degu contributors
+# SPDX-License-Identifier: Apache-2.0
+"""`release`: the folder it writes, URL joining, and the FAT volume's room."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from degutool import __version__, keys, mcuboot, release, verify
+from pyfatfs.PyFat import PyFat
+from pyfatfs.PyFatFS import PyFatFS
+
+from .helpers import tree
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+NOW = datetime.datetime(2026, 12, 3, 22, 30, 5, tzinfo=datetime.UTC)
+
+
+def test_release_all_items(firmware_bin: Path, ecdsa_key: Path, tmp_path: Path) -> None:
+    out = tmp_path / "rel"
+    manifest = release.release(
+        out,
+        "https://updates.example.com/degu/r1",
+        firmware=firmware_bin,
+        script=EXAMPLES / "main.py",
+        config=EXAMPLES / "CONFIG",
+        key=ecdsa_key,
+        version="1.4.0+2",
+        now=NOW,
+    )
+
+    assert tree(tmp_path) == [
+        "rel", "rel/CONFIG", "rel/degu.bin", "rel/desired.json", "rel/main.py",
+        "rel/manifest.json",
+    ]  # fmt: skip
+    image = (out / "degu.bin").read_bytes()
+    key = keys.load(ecdsa_key)
+    assert verify.verify(image, key).ok
+    assert image[0x200 : 0x200 + firmware_bin.stat().st_size] == firmware_bin.read_bytes()
+    assert (out / "main.py").read_bytes() == (EXAMPLES / "main.py").read_bytes()
+    assert (out / "CONFIG").read_bytes() == (EXAMPLES / "CONFIG").read_bytes()
+
+    md5 = {n: hashlib.md5((out / n).read_bytes()).hexdigest() for n in ("degu.bin", "main.py",
+                                                                          "CONFIG")}  # fmt: skip
+    base = "https://updates.example.com/degu/r1/"
+    assert json.loads((out / "desired.json").read_text()) == {
+        "state": {
+            "desired": {
+                "firmware_system": base + "degu.bin",
+                "firmware_system_ver": md5["degu.bin"],
+                "script_user": base + "main.py",
+                "script_user_ver": md5["main.py"],
+                "config_user": base + "CONFIG",
+                "config_user_ver": md5["CONFIG"],
+            }
+        }
+    }
+    on_disk = json.loads((out / "manifest.json").read_text())
+    assert on_disk == manifest
+    assert on_disk["schema"] == 1
+    assert on_disk["created"] == "2026-12-03T22:30:05Z"
+    assert on_disk["tool"] == {"name": "degutool", "version": __version__, "imgtool": "2.5.0"}
+    assert on_disk["image"] == {
+        "version": "1.4.0+2",
+        "signed_here": True,
+        "key_type": "ecdsa-p256",
+        "key_fingerprint": key.fingerprint,
+        "header_size": 0x200,
+        "length": len(image),
+    }
+    assert on_disk["items"]["firmware_system"] == {
+        "file": "degu.bin",
+        "size": len(image),
+        "md5": md5["degu.bin"],
+        "sha256": hashlib.sha256(image).hexdigest(),
+        "url": base + "degu.bin",
+    }
+    assert on_disk["items"]["config_user"]["size"] == (EXAMPLES / "CONFIG").stat().st_size
+
+
+def test_presigned_image_is_not_signed_again(signed_image: Path, tmp_path: Path) -> None:
+    padded = tmp_path / "slot-dump.bin"
+    padded.write_bytes(signed_image.read_bytes() + b"\xff" * 512)
+    out = tmp_path / "rel"
+    manifest = release.release(out, "https://h/r/", firmware=padded, version="9.9.9")
+
+    assert (out / "degu.bin").read_bytes() == signed_image.read_bytes()
+    assert manifest["image"]["version"] == "1.2.3+4"
+    assert manifest["image"]["signed_here"] is False
+    info = mcuboot.parse(signed_image.read_bytes())
+    assert manifest["image"]["key_fingerprint"] == keys.fingerprint(info.find("KEYHASH")[0].value)
+    assert sorted(manifest["items"]) == ["firmware_system"]
+    assert tree(out) == ["degu.bin", "desired.json", "manifest.json"]
+
+
+def test_script_only_into_existing_empty_folder(tmp_path: Path) -> None:
+    out = tmp_path / "rel"
+    out.mkdir()
+    release.release(out, "https://h/", script=EXAMPLES / "main.py")
+    desired = json.loads((out / "desired.json").read_text())["state"]["desired"]
+    assert desired == {
+        "script_user": "https://h/main.py",
+        "script_user_ver": hashlib.md5((EXAMPLES / "main.py").read_bytes()).hexdigest(),
+    }
+
+
+@pytest.mark.parametrize(
+    ("base", "name", "url"),
+    [
+        ("https://h.example/rel", "degu.bin", "https://h.example/rel/degu.bin"),
+        ("https://h.example/rel/", "degu.bin", "https://h.example/rel/degu.bin"),
+        ("https://h.example", "main.py", "https://h.example/main.py"),
+        ("http://127.0.0.1:8080/a/b/", "CONFIG", "http://127.0.0.1:8080/a/b/CONFIG"),
+        ("https://h/rel?sig=abc&exp=1", "degu.bin", "https://h/rel/degu.bin?sig=abc&exp=1"),
+        ("https://h/rel/?X-Amz=a%2Fb", "degu.bin", "https://h/rel/degu.bin?X-Amz=a%2Fb"),
+        ("https://h/my releases/v 1", "main.py", "https://h/my%20releases/v%201/main.py"),
+        ("https://h/r%20x/", "main.py", "https://h/r%20x/main.py"),
+        ("https://h/r/", "a b#?.py", "https://h/r/a%20b%23%3F.py"),
+        ("https://h/caf\u00e9/", "CONFIG", "https://h/caf%C3%A9/CONFIG"),
+        ("https://h/r?q=a b", "CONFIG", "https://h/r/CONFIG?q=a%20b"),
+    ],
+)
+def test_join_url(base: str, name: str, url: str) -> None:
+    assert release.join_url(base, name) == url
+
+
+def test_fat_geometry_matches_pyfatfs(tmp_path: Path) -> None:
+    """The room computed for the 16 KB volume is what a pyfatfs volume really holds."""
+    geometry = release.FatGeometry(0x4000)
+    vol = tmp_path / "storage.img"
+    vol.write_bytes(b"")
+    fat = PyFat()
+    fat.mkfs(str(vol), PyFat.FAT_TYPE_FAT12, size=0x4000)
+    bpb = fat.bpb_header
+    fat.close()
+    assert (
+        bpb["BPB_BytsPerSec"], bpb["BPB_SecPerClus"], bpb["BPB_RsvdSecCnt"], bpb["BPB_NumFATs"],
+        bpb["BPB_RootEntCnt"], bpb["BPB_FATSz16"], bpb["BPB_TotSec16"],
+    ) == (512, 1, 1, 2, 224, geometry.fat_sectors, 32)  # fmt: skip
+    assert geometry.data_clusters == 15
+    assert geometry.capacity == 7680
+
+    # Files that fill exactly the computed clusters (2..16) fit in the 16 KB; one byte more
+    # does not: pyfatfs 1.1.0 then allocates cluster 17, past the end of the volume, and
+    # grows the file instead of refusing (the storage command must check sizes itself).
+    fs = PyFatFS(str(vol))
+    fs.writebytes("/main.py", b"x" * (geometry.capacity - 512))
+    fs.writebytes("/CONFIG", b"y" * 512)
+    assert all(fs.fs.fat[c] for c in range(2, 2 + geometry.data_clusters))
+    fs.close()
+    assert vol.stat().st_size == 0x4000
+    fs = PyFatFS(str(vol))
+    assert fs.readbytes("/CONFIG") == b"y" * 512
+    fs.writebytes("/extra", b"z")
+    fs.close()
+    assert vol.stat().st_size > 0x4000
