@@ -12,7 +12,8 @@ from degutool.cli import cli
 from degutool.cli.sim import parse_gateway
 from degutool.errors import InputError
 from degutool.sim import mcuboot
-from simkit import make_image
+
+from .simkit import make_image
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 

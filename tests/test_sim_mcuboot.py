@@ -11,7 +11,8 @@ import pytest
 from degutool.errors import ImageError
 from degutool.sim import mcuboot
 from degutool.sim.mcuboot import Flag, Magic, Slots, SwapType
-from simkit import make_image
+
+from .simkit import make_image
 
 SIZE = mcuboot.SLOT_SIZE
 
