@@ -161,3 +161,17 @@ def test_volume_modules_import_device_modules(tmp_path) -> None:
 def test_ticks_diff_wraps_like_micropython(tmp_path, end: int, start: int, diff: int) -> None:
     got, lines = _run(tmp_path, f"import utime\nprint(utime.ticks_diff({end}, {start}))\n")
     assert (got, lines) == (Outcome.EXITED, [str(diff)])
+
+
+def test_open_reads_the_volume(tmp_path, monkeypatch) -> None:
+    (tmp_path / "CONFIG").write_text("name=Alice\n")
+    monkeypatch.chdir(tmp_path.parent)
+    got, lines = _run(
+        tmp_path,
+        "print(open('CONFIG').read().strip(), open('/CONFIG').read().strip())\n"
+        "try:\n"
+        "    open('../etc/passwd')\n"
+        "except OSError as e:\n"
+        "    print(e.args[0])\n",
+    )
+    assert (got, lines) == (Outcome.EXITED, ["name=Alice name=Alice", str(errno.ENOENT)])

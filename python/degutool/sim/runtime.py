@@ -8,7 +8,8 @@ firmware offers them; ``degu`` calls go to the C OTA/shadow core through a :clas
 The modules are handed to the script by the ``__import__`` of its own builtins rather than
 through ``sys.modules``: ``time`` is shared with the rest of the host process, and several
 simulated devices may run their scripts at once in threads of one process, each with its own
-board and core.  Other imports look in the device folder first (MicroPython's ``sys.path``
+board and core.  ``open()`` opens files on the device's volume (its root is the folder
+that holds ``main.py``).  Other imports look in the device folder first (MicroPython's ``sys.path``
 holds the volume's root), then fall back to the host's modules.
 
 ``machine.reset()`` ends the script at once, as the chip's reset does; the device's boot loop
@@ -390,6 +391,15 @@ class _Console:
             self._partial = ""
 
 
+def _volume_path(volume: Path, name: str | bytes) -> Path:
+    """A path the script names, on the FAT volume: relative to its root, or from ``/``."""
+    text = name.decode() if isinstance(name, bytes) else str(name)
+    parts = [p for p in text.replace("\\", "/").split("/") if p not in ("", ".")]
+    if ".." in parts:
+        raise OSError(errno.ENOENT, f"{text}: no such file on the volume")
+    return volume.joinpath(*parts)
+
+
 def run_script(
     path: Path,
     core: Core,
@@ -444,7 +454,11 @@ def run_script(
         exec(code, vars(module))
         return module
 
+    def volume_open(file: str | bytes, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        return open(_volume_path(folder, file), mode, *args, **kwargs)
+
     script_builtins["print"] = device_print
+    script_builtins["open"] = volume_open
     script_builtins["__import__"] = device_import
     try:
         source = path.read_bytes()
