@@ -107,17 +107,21 @@ class Lab:
                 raise AssertionError(f"reported never showed {what} in {timeout:g} s: {rep}")
             time.sleep(0.05)
 
+    def provision(
+        self, tmp: Path, eui: str, script: bytes | None, **provision: Any
+    ) -> device_mod.SimDevice:
+        """Provision a device in ``tmp/eui``, not started; its console lines are dropped."""
+        folder = device_mod.provision(tmp / eui, eui, script, **provision)
+        return device_mod.SimDevice(
+            folder,
+            device_mod.Gateway("127.0.0.1", self.server.port, ACK_TIMEOUT_MS),
+            console=lambda line: None,
+            time_scale=TIME_SCALE,
+        )
+
     def device(self, tmp: Path, eui: str, script: bytes | None, **provision: Any) -> RunningDevice:
         """Provision a device in ``tmp/eui`` and start it in a thread."""
-        folder = device_mod.provision(tmp / eui, eui, script, **provision)
-        running = RunningDevice(
-            device_mod.SimDevice(
-                folder,
-                device_mod.Gateway("127.0.0.1", self.server.port, ACK_TIMEOUT_MS),
-                console=lambda line: None,
-                time_scale=TIME_SCALE,
-            )
-        )
+        running = RunningDevice(self.provision(tmp, eui, script, **provision))
         self.devices.append(running)
         return running.start()
 
