@@ -437,8 +437,11 @@ void fake_power_cycle(struct fake_port *fake)
 	for (h = 0; h < 4; h++) {
 		fake->handles[h].open = false;
 	}
+	/* A cut not reached yet stays armed across resets: it counts all writes. */
+	if (fake->power_off) {
+		fake->cut_after = 0;
+	}
 	fake->power_off = false;
-	fake->cut_after = 0;
 	fake->reports = 0;
 	fake->requests = 0;
 	fake->log_len = 0;

@@ -54,7 +54,7 @@ enum fake_fault {
 	FAKE_FAULT_REORDER,
 	/** Answer fault_code with diag as payload. */
 	FAKE_FAULT_CODE,
-	/** Size2 announced one byte smaller than the file. */
+	/** Size2 announced one byte smaller than the file, on every block. */
 	FAKE_FAULT_SIZE2_SMALL,
 	/** One byte more than Size2 on the last block. */
 	FAKE_FAULT_EXTRA,
