@@ -38,9 +38,12 @@ struct ota_posix {
 	uint32_t ack_timeout_ms;
 	/* Serialises gateway requests of this instance. */
 	pthread_mutex_t coap_lock;
-	/* libcoap context and client session, made on the first request (posix_coap.c). */
-	struct coap_context_t *coap_context;
-	struct coap_session_t *coap_session;
+	/* The connected UDP socket (-1 until the first request), the next message ID and the
+	 * generator of tokens and jitter (posix_coap.c).
+	 */
+	int coap_fd;
+	uint16_t coap_mid;
+	uint64_t coap_rng;
 
 	struct timespec started;
 };

@@ -264,6 +264,7 @@ int ota_posix_create(const struct ota_posix_config *cfg, struct ota_posix **out)
 		return -ENOMEM;
 	}
 
+	posix->coap_fd = -1;
 	posix->slot_size = cfg->slot_size != 0 ? cfg->slot_size : OTA_POSIX_SLOT_SIZE;
 	posix->ack_timeout_ms =
 		cfg->ack_timeout_ms != 0 ? cfg->ack_timeout_ms : OTA_POSIX_ACK_TIMEOUT_MS;
