@@ -8,7 +8,7 @@ import json
 import queue
 import threading
 import time
-from http.server import SimpleHTTPRequestHandler
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -90,3 +90,20 @@ class FaultyHandler(SimpleHTTPRequestHandler):
             self.close_connection = True
             return
         super().do_GET()
+
+
+class FakeS3Handler(BaseHTTPRequestHandler):
+    """Test-only S3 stand-in: ``PUT /<bucket>/<key>`` stores the body in ``server.objects``."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        pass
+
+    def do_PUT(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.server.objects[self.path] = body  # type: ignore[attr-defined]
+        self.send_response(200)
+        self.send_header("ETag", '"0"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()

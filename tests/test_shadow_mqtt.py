@@ -8,6 +8,7 @@ import json
 import urllib.request
 
 import pytest
+from degutool.errors import DeguError
 from degutool.lab.broker import Mosquitto
 from degutool.shadow import ShadowHTTPService, ShadowMQTTResponder, ShadowStore
 from lab_helpers import MqttProbe
@@ -107,3 +108,10 @@ def test_http_update_announced_on_mqtt(probe: MqttProbe, store: ShadowStore) -> 
         with urllib.request.urlopen(req, timeout=10) as resp:
             assert json.loads(resp.read())["version"] == 1
     assert probe.next(f"{P}/update/delta")["state"] == {"from": "http"}
+
+
+def test_broker_bad_config_reports_exit(tmp_path) -> None:
+    broker = Mosquitto(tmp_path / "b", extra_config="no_such_option 1\n")
+    with pytest.raises(DeguError, match=r"mosquitto exited \(\d+\) with .*mosquitto.conf: .*"):
+        broker.start()
+    assert broker._proc is None

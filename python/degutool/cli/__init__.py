@@ -27,6 +27,10 @@ COMMANDS: list[tuple[str, str]] = [
     ("verify", "verify"),
     ("release", "release"),
     ("sim", "sim"),
+    ("gateway", "gateway"),
+    ("lab", "lab"),
+    ("publish", "publish"),
+    ("status", "status"),
 ]
 
 

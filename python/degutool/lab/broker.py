@@ -9,8 +9,11 @@ access, no persistence) so nothing of a system-wide mosquitto setup applies.
 from __future__ import annotations
 
 import logging
+import os
+import pwd
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 from ..errors import DeguError
@@ -45,10 +48,15 @@ class Mosquitto:
     :meth:`start` / :meth:`stop`.
     """
 
-    def __init__(self, workdir: str | Path, port: int = 0, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, workdir: str | Path, port: int = 0, host: str = "127.0.0.1", extra_config: str = ""
+    ) -> None:
         self.workdir = Path(workdir)
         self.host = host
         self.port = port or free_port(host)
+        #: Appended to the configuration: more listeners (each bound to loopback), e.g. one
+        #: with TLS client certificates as AWS IoT Core asks for.
+        self.extra_config = extra_config
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -70,9 +78,12 @@ class Mosquitto:
             "# Written by degutool lab: loopback only, anonymous, nothing kept on disk.\n"
             f"listener {self.port} {self.host}\n"
             "allow_anonymous true\n"
+            # Started as root, mosquitto switches to user "mosquitto", who cannot read a
+            # private temporary folder: stay the user who started it.
+            f"user {pwd.getpwuid(os.getuid()).pw_name}\n"
             "persistence false\n"
             f"log_dest file {self.log_path}\n"
-            "log_type error\nlog_type warning\nlog_type notice\n"
+            "log_type error\nlog_type warning\nlog_type notice\n" + self.extra_config
         )
         tmp.replace(self.config_path)
         exe = find_mosquitto()
@@ -83,19 +94,26 @@ class Mosquitto:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
-        try:
-            wait_for_tcp(self.host, self.port, timeout, "mosquitto")
-        except DeguError:
-            self.stop()
-            raise
-        if self._proc.poll() is not None:
-            err = (
-                self._proc.stderr.read().decode(errors="replace").strip()
-                if self._proc.stderr
-                else ""
-            )
-            raise DeguError(f"mosquitto exited ({self._proc.returncode}): {err}")
-        return self
+        deadline = time.monotonic() + timeout
+        while True:
+            if self._proc.poll() is not None:
+                err = self._proc.stderr.read().decode(errors="replace") if self._proc.stderr else ""
+                code = self._proc.returncode
+                self.stop()
+                raise DeguError(
+                    f"mosquitto exited ({code}) with {self.config_path}: "
+                    + " ".join(err.split())[-300:]
+                )
+            try:
+                wait_for_tcp(self.host, self.port, 0.2, "mosquitto")
+                return self
+            except DeguError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise DeguError(
+                        f"mosquitto did not listen on {self.host}:{self.port} within "
+                        f"{timeout:g} s; see {self.log_path}"
+                    ) from None
 
     def stop(self) -> None:
         """Stop the broker (SIGTERM, then SIGKILL after 5 s)."""

@@ -1,0 +1,62 @@
+# Copyright (c) 2026 Degu contributors
+# SPDX-License-Identifier: Apache-2.0
+"""`degutool lab up`: the whole local OTA lab on loopback, until Ctrl-C."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import click
+
+from ..lab.runner import Lab, LabPorts
+from ..lab.state import DEFAULT_FOLDER
+
+LAB_OPTION = click.option(
+    "--lab",
+    "lab_folder",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEFAULT_FOLDER,
+    show_default=True,
+    help="The lab folder (shadows, served files, state file).",
+)
+
+
+@click.group("lab")
+def lab() -> None:
+    """The local OTA lab: shadow service, MQTT broker, file server and gateway."""
+
+
+@lab.command("up")
+@LAB_OPTION
+@click.option("--coap-port", type=click.IntRange(0, 65535), default=5683, show_default=True)
+@click.option("--files-port", type=click.IntRange(0, 65535), default=8080, show_default=True)
+@click.option("--shadow-port", type=click.IntRange(0, 65535), default=8081, show_default=True)
+@click.option("--mqtt-port", type=click.IntRange(0, 65535), default=1883, show_default=True)
+@click.option("--run-for", type=float, default=0, help="Stop after this many seconds (0: never).")
+def up(
+    lab_folder: Path,
+    coap_port: int,
+    files_port: int,
+    shadow_port: int,
+    mqtt_port: int,
+    run_for: float,
+) -> None:
+    """Start the lab on loopback (port 0: any free port) and print where each part listens."""
+    # TODO: --devices N (simulated Degus against this gateway) is wired by the sim branch
+    # (degutool.sim), which this branch does not have yet.
+    runner = Lab(lab_folder, LabPorts(coap_port, files_port, shadow_port, mqtt_port))
+    state = runner.start()
+    try:
+        click.echo(f"shadow service  {state.shadow_url}  (AWS IoT data plane API)")
+        click.echo(f"mqtt broker     mqtt://{state.mqtt_host}:{state.mqtt_port}  (shadow topics)")
+        click.echo(f"file server     {state.files_url}  (root {state.files_root})")
+        click.echo(f"gateway         coap://{state.coap_host}:{state.coap_port}")
+        click.echo(f"lab state       {lab_folder / 'lab.json'}")
+        stop = threading.Event()
+        try:
+            stop.wait(run_for if run_for > 0 else None)
+        except KeyboardInterrupt:
+            pass
+    finally:
+        runner.stop()

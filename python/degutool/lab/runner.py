@@ -1,0 +1,109 @@
+# Copyright (c) 2026 Degu contributors
+# SPDX-License-Identifier: Apache-2.0
+"""The whole local lab in one process: shadow service (HTTP and MQTT), broker, file server,
+gateway, all on loopback."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..gateway import Gateway, GatewayServer, LocalBackend
+from ..shadow import ShadowHTTPService, ShadowMQTTResponder, ShadowStore
+from .broker import Mosquitto
+from .fileserver import FileServer
+from .state import STATE_FILE, LabState
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LabPorts:
+    """Ports of the lab's servers; 0 picks a free one.  Defaults match `make demo`'s base URL
+    (files on 8080) and the protocol's CoAP port."""
+
+    coap: int = 5683
+    files: int = 8080
+    shadow: int = 8081
+    mqtt: int = 1883
+
+
+class Lab:
+    """Start with :meth:`start` (or ``with Lab(...)``), stop with :meth:`stop`.
+
+    Folder layout: ``shadow.db`` (the shadows), ``files/`` (served at :attr:`files_url`),
+    ``cache/`` (the gateway's fetched files), ``broker/`` (mosquitto's config and log),
+    ``lab.json`` (the state file, while running).
+    """
+
+    def __init__(self, folder: Path, ports: LabPorts = LabPorts(), host: str = "127.0.0.1") -> None:
+        self.folder = Path(folder)
+        self.ports = ports
+        self.host = host
+        self.store: ShadowStore | None = None
+        self.http: ShadowHTTPService | None = None
+        self.broker: Mosquitto | None = None
+        self.responder: ShadowMQTTResponder | None = None
+        self.files: FileServer | None = None
+        self.gateway: Gateway | None = None
+        self.server: GatewayServer | None = None
+        self.state: LabState | None = None
+
+    def start(self) -> LabState:
+        """Start every server, write the state file and return it; on failure stop what
+        started and raise the failure."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            self.store = ShadowStore(self.folder / "shadow.db")
+            self.http = ShadowHTTPService(self.store, self.host, self.ports.shadow).start()
+            self.broker = Mosquitto(self.folder / "broker", self.ports.mqtt, self.host).start()
+            self.responder = ShadowMQTTResponder(
+                self.store, self.broker.host, self.broker.port
+            ).start()
+            self.files = FileServer(self.folder / "files", self.host, self.ports.files).start()
+            self.gateway = Gateway(LocalBackend(self.store), self.folder / "cache")
+            self.server = GatewayServer(self.gateway, self.host, self.ports.coap).start_thread()
+        except BaseException:
+            self.stop()
+            raise
+        self.state = LabState(
+            shadow_url=self.http.url,
+            files_url=self.files.url,
+            files_root=str(self.files.root.resolve()),
+            coap_host=self.server.host,
+            coap_port=self.server.port,
+            mqtt_host=self.broker.host,
+            mqtt_port=self.broker.port,
+            pid=os.getpid(),
+        )
+        self.state.write(self.folder)
+        return self.state
+
+    def stop(self) -> None:
+        """Stop everything that runs (in reverse order) and remove the state file."""
+        if self.state is not None:
+            (self.folder / STATE_FILE).unlink(missing_ok=True)
+            self.state = None
+        if self.server is not None:
+            self.server.stop_thread()
+            self.server = None
+        if self.gateway is not None:
+            self.gateway.close()
+            self.gateway = None
+        for name in ("files", "responder", "broker", "http"):
+            part = getattr(self, name)
+            if part is not None:
+                part.stop()
+                setattr(self, name, None)
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    def __enter__(self) -> Lab:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
