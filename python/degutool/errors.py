@@ -29,3 +29,7 @@ class ProbeError(DeguError):
 
 class ShadowError(DeguError):
     """The shadow service refused or failed a request."""
+
+
+class SimError(DeguError):
+    """The simulated device cannot run: library missing, folder not provisioned, no image."""

@@ -29,6 +29,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("storage", "storage"),
     ("factory", "factory"),
     ("flash", "flash"),
+    ("sim", "sim"),
     ("gateway", "gateway"),
     ("lab", "lab"),
     ("publish", "publish"),

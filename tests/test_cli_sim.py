@@ -1,0 +1,113 @@
+# Copyright (c) 2026 Degu contributors
+# SPDX-License-Identifier: Apache-2.0
+"""`degutool sim provision` and the option parsing of `degutool sim run`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from degutool.cli import cli
+from degutool.cli.sim import parse_gateway
+from degutool.errors import InputError
+from degutool.sim import mcuboot
+
+from .simkit import make_image
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def _invoke(*args: str):
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_provision_writes_a_bootable_device(tmp_path) -> None:
+    folder = tmp_path / "dev"
+    image = make_image(tmp_path, "fw", "1.2.3+4")
+    fw = tmp_path / "fw.bin"
+    result = _invoke(
+        "sim", "provision", str(folder), "--eui64", "01:23:45:67:89:AB:CD:EF",
+        "--script", str(EXAMPLES / "main.py"), "--config", str(EXAMPLES / "CONFIG"),
+        "--firmware", str(fw),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == f"device 0123456789abcdef provisioned in {folder}\n"
+    assert (folder / "eui64").read_text() == "0123456789abcdef\n"
+    assert (folder / "fat" / "main.py").read_bytes() == (EXAMPLES / "main.py").read_bytes()
+    assert (folder / "fat" / "CONFIG").read_bytes() == (EXAMPLES / "CONFIG").read_bytes()
+    slot0 = (folder / "slot0.bin").read_bytes()
+    assert slot0[: len(image)] == image
+    state = mcuboot.read_trailer(slot0)
+    assert (state.magic, state.image_ok) == (mcuboot.Magic.GOOD, mcuboot.Flag.SET)
+    assert (folder / "slot1.bin").read_bytes() == bytes(mcuboot.erased_slot())
+    boot = mcuboot.boot(folder)
+    assert (boot.swap, boot.image.version) == (mcuboot.SwapType.NONE, "1.2.3+4")
+
+
+def test_provision_default_firmware_is_a_valid_image(tmp_path) -> None:
+    folder = tmp_path / "dev"
+    result = _invoke("sim", "provision", str(folder), "--eui64", "00000000000000aa")
+    assert result.exit_code == 0, result.stderr
+    assert mcuboot.boot(folder).image.version == "0.0.0+0"
+    assert not (folder / "fat" / "main.py").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--eui64", "0123"], "EUI-64 '0123' is not 16 hex digits"),
+        (["--eui64", "0123456789abcdeg"], "EUI-64 '0123456789abcdeg' is not 16 hex digits"),
+        (["--eui64", "0123456789abcdef", "--firmware", "NOTIMAGE"], "header magic is 0x"),
+    ],
+)
+def test_provision_refuses_bad_input(tmp_path, args: list[str], message: str) -> None:
+    notimage = tmp_path / "not-an-image.bin"
+    notimage.write_bytes(b"\x00" * 1024)
+    args = [str(notimage) if a == "NOTIMAGE" else a for a in args]
+    folder = tmp_path / "dev"
+    result = _invoke("sim", "provision", str(folder), *args)
+    assert result.exit_code != 0
+    assert message in result.stderr
+    assert result.stderr.startswith("degutool: error: ")
+    assert not folder.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["not-an-image.bin"]
+
+
+def test_provision_keeps_an_existing_device(tmp_path) -> None:
+    folder = tmp_path / "dev"
+    assert _invoke("sim", "provision", str(folder), "--eui64", "00000000000000aa").exit_code == 0
+    result = _invoke("sim", "provision", str(folder), "--eui64", "00000000000000bb")
+    assert result.exit_code == 2
+    assert "exists and is not empty" in result.stderr
+    assert "--force" in result.stderr
+    assert (folder / "eui64").read_text() == "00000000000000aa\n"
+    forced = _invoke("sim", "provision", str(folder), "--eui64", "00000000000000bb", "--force")
+    assert forced.exit_code == 0, forced.stderr
+    assert (folder / "eui64").read_text() == "00000000000000bb\n"
+
+
+def test_run_refuses_an_unprovisioned_folder(tmp_path) -> None:
+    result = _invoke("sim", "run", str(tmp_path))
+    assert result.exit_code == 1
+    assert "is not a provisioned device" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "host", "port"),
+    [
+        ("127.0.0.1:5690", "127.0.0.1", 5690),
+        ("[::1]:5683", "::1", 5683),
+        ("[::1]", "::1", 5683),
+        ("localhost", "localhost", 5683),
+    ],
+)
+def test_parse_gateway(value: str, host: str, port: int) -> None:
+    gw = parse_gateway(value)
+    assert (gw.host, gw.port) == (host, port)
+
+
+@pytest.mark.parametrize("value", ["127.0.0.1:0", "127.0.0.1:x", "[::1]:70000"])
+def test_parse_gateway_refuses(value: str) -> None:
+    with pytest.raises(InputError, match="is not 1..65535"):
+        parse_gateway(value)
