@@ -388,6 +388,11 @@ int ota_boot(struct ota *ota, enum ota_boot_action *action)
 	/* Step 2 */
 	desired = ota->state.desired;
 	ret = read_desired(ota, &desired);
+	if (ret == -ENOENT) {
+		/* 4.04: the thing has no desired state (yet); nothing to do, nothing failed. */
+		OTA_LOG_INF("No desired state");
+		return 0;
+	}
 	if (ret < 0) {
 		set_run(ota, OTA_STATE_FAILED, -1, ota->reason);
 		(void)post_reported(ota);
@@ -429,6 +434,9 @@ int ota_check_update(struct ota *ota)
 	scan_installed(ota);
 	desired = ota->state.desired;
 	ret = read_desired(ota, &desired);
+	if (ret == -ENOENT) {
+		return 0;
+	}
 	if (ret < 0) {
 		return ret;
 	}

@@ -387,6 +387,16 @@ static void test_bad_desired(void)
 	CHECK_HAS(s.rig->fake.report, "\"error\":\"desired document too large\"");
 	scenario_free(&s);
 
+	/* 4.04: no desired state at all is nothing to do, not a failure */
+	scenario_init(&s);
+	fake_set_desired(&s.rig->fake, NULL);
+	CHECK_INT(rig_boot(s.rig), 0);
+	CHECK_INT(s.rig->action, OTA_BOOT_RUN);
+	CHECK_INT(s.rig->fake.reports, 1);
+	CHECK_HAS(s.rig->fake.report, "\"ota\":{\"state\":\"idle\"");
+	CHECK_INT(ota_check_update(&s.rig->ota), 0);
+	scenario_free(&s);
+
 	scenario_init(&s);
 	s.rig->fake.status_code = OTA_COAP_CODE(5, 2);
 	CHECK_INT(rig_boot(s.rig), 0);
