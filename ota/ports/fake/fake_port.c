@@ -337,6 +337,7 @@ static int boot_request_test(void *ctx)
 	}
 	fake->test_requested = true;
 	write_done(fake);
+	fake->request_write = fake->writes;
 	return 0;
 }
 

@@ -101,6 +101,8 @@ struct fake_port {
 	bool confirmed;
 	int swaps;
 	int reverts;
+	/** The number of the write that requested the last test swap. */
+	unsigned long request_write;
 
 	uint8_t state[FAKE_STATE_MAX];
 	int state_len;
