@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "ota_priv.h"
 #include "scenario.h"
 
 /* The script item after a boot that must not have touched it. */
@@ -547,6 +548,49 @@ static void test_shadow_calls(void)
 	scenario_free(&s);
 }
 
+/* ota_init() after a cut at each step of a replacement, set up by hand. */
+static void test_recovery(void)
+{
+	struct scenario s;
+	uint8_t digest[16];
+	char hex[33];
+
+	/* verified and journalled, old file already removed: finish the rename */
+	scenario_init(&s);
+	CHECK_INT(ota_init(&s.rig->ota, &s.rig->cfg), 0);
+	fake_file_put(&s.rig->fake, "main.new", s.script_new, strlen(s.script_new));
+	s.rig->fake.files[0].used = false;
+	s.rig->ota.state.journal.active = 1;
+	s.rig->ota.state.journal.item = OTA_ITEM_SCRIPT;
+	md5_hex(s.script_new, strlen(s.script_new), hex);
+	CHECK_INT(ota_md5_from_hex(hex, 32, digest), 0);
+	memcpy(s.rig->ota.state.journal.digest, digest, 16);
+	strcpy(s.rig->ota.state.journal.url, "http://h/j.py");
+	CHECK_INT(ota_state_save(&s.rig->ota), 0);
+	CHECK_INT(ota_init(&s.rig->ota, &s.rig->cfg), 0);
+	CHECK_STR(rig_file(s.rig, "main.py"), s.script_new);
+	CHECK(fake_file_find(&s.rig->fake, "main.new") == NULL);
+	CHECK(!s.rig->ota.state.journal.active);
+	CHECK_STR(s.rig->ota.state.item[0].url, "http://h/j.py");
+
+	/* journalled but the temporary file does not verify: it goes, the old file stays */
+	fake_file_put(&s.rig->fake, "main.py", s.script_old, strlen(s.script_old));
+	fake_file_put(&s.rig->fake, "main.new", "mixed", 5);
+	s.rig->ota.state.journal.active = 1;
+	CHECK_INT(ota_state_save(&s.rig->ota), 0);
+	CHECK_INT(ota_init(&s.rig->ota, &s.rig->cfg), 0);
+	CHECK_STR(rig_file(s.rig, "main.py"), s.script_old);
+	CHECK(fake_file_find(&s.rig->fake, "main.new") == NULL);
+	CHECK(!s.rig->ota.state.journal.active);
+
+	/* no journal: a temporary file is unverified and removed */
+	fake_file_put(&s.rig->fake, "config.new", s.config_new, strlen(s.config_new));
+	CHECK_INT(ota_init(&s.rig->ota, &s.rig->cfg), 0);
+	CHECK(fake_file_find(&s.rig->fake, "config.new") == NULL);
+	CHECK_STR(rig_file(s.rig, "CONFIG"), s.config_old);
+	scenario_free(&s);
+}
+
 static void test_bad_config(void)
 {
 	struct scenario s;
@@ -582,6 +626,7 @@ int main(void)
 	test_retry_bound();
 	test_check_update_writes_nothing();
 	test_shadow_calls();
+	test_recovery();
 	test_bad_config();
 	return check_summary("test_boot");
 }
