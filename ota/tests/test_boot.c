@@ -548,6 +548,49 @@ static void test_shadow_calls(void)
 	scenario_free(&s);
 }
 
+/* Long URLs and errors: the report drops ota.items to stay within 1024 bytes. */
+static void test_report_too_long(void)
+{
+	struct scenario s;
+	char url[3][CONFIG_DEGU_OTA_URL_MAX];
+	static const char other[] = "ffffffffffffffffffffffffffffffff";
+	int i;
+
+	scenario_init(&s);
+	for (i = 0; i < 3; i++) {
+		memset(url[i], 'a' + i, sizeof(url[i]) - 1);
+		memcpy(url[i], "http://", 7);
+		url[i][sizeof(url[i]) - 1] = '\0';
+	}
+	rig_desired(s.rig,
+		    "{\"state\":{\"desired\":{\"script_user\":\"%s\",\"script_user_ver\":\"%s\","
+		    "\"config_user\":\"%s\",\"config_user_ver\":\"%s\",\"firmware_system\":\"%s\","
+		    "\"firmware_system_ver\":\"%s\"}}}",
+		    url[0], s.md5_script_new, url[1], s.md5_config_new, url[2], s.md5_fw_new);
+	CHECK_INT(rig_boot(s.rig), 0);
+	CHECK_INT(rig_converge(s.rig, 2), 1);
+	CHECK_INT((int)strlen(s.rig->fake.report) <= CONFIG_DEGU_OTA_REPORT_MAX, 1);
+	CHECK_HAS(s.rig->fake.report, url[2]);
+
+	rig_desired(s.rig,
+		    "{\"state\":{\"desired\":{\"script_user\":\"%s\",\"script_user_ver\":\"%s\","
+		    "\"config_user\":\"%s\",\"config_user_ver\":\"%s\",\"firmware_system\":\"%s\","
+		    "\"firmware_system_ver\":\"%s\"}}}",
+		    url[0], other, url[1], other, url[2], other);
+	for (i = 0; i < 3; i++) {
+		s.rig->fake.items[i].post_code = OTA_COAP_CODE(5, 2);
+		strcpy(s.rig->fake.items[i].diag, "connection closed after 123456 bytes, upstream");
+	}
+	CHECK_INT(rig_converge(s.rig, 1), 1);
+	CHECK_INT((int)strlen(s.rig->fake.report) <= CONFIG_DEGU_OTA_REPORT_MAX, 1);
+	CHECK_LACKS(s.rig->fake.report, "\"items\"");
+	CHECK_HAS(s.rig->fake.report, url[0]);
+	CHECK_HAS(s.rig->fake.report, ver_of("firmware_system", s.md5_fw_new));
+	CHECK_HAS(s.rig->fake.report, "\"state\":\"failed\",\"item\":\"firmware_system\","
+				      "\"error\":\"gateway 5.02 connection closed after 123456 bytes");
+	scenario_free(&s);
+}
+
 /* ota_init() after a cut at each step of a replacement, set up by hand. */
 static void test_recovery(void)
 {
@@ -626,6 +669,7 @@ int main(void)
 	test_retry_bound();
 	test_check_update_writes_nothing();
 	test_shadow_calls();
+	test_report_too_long();
 	test_recovery();
 	test_bad_config();
 	return check_summary("test_boot");

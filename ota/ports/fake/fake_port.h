@@ -114,6 +114,8 @@ struct fake_port {
 	unsigned long writes;
 	/** Cut the power after this write (0: never). */
 	unsigned long cut_after;
+	/** The cut tears a file or slot write: half its bytes land, and it fails. */
+	bool tear;
 	bool power_off;
 
 	/* gateway */
