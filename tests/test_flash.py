@@ -391,9 +391,13 @@ def test_pyocd_api_used_by_the_seam_exists() -> None:
     assert callable(MemoryMap.get_region_for_address)
     assert callable(NRF52.is_locked) and callable(NRF52.mass_erase)
     assert issubclass(TARGET[flash.TARGET], NRF52)
-    assert {"auto_unlock", "target_override"} <= set(OPTIONS_INFO)
+    assert {"auto_unlock", "target_override", "frequency"} <= set(OPTIONS_INFO)
     assert OPTIONS_INFO["auto_unlock"].default is True  # hence PyOcdProbe turns it off
-    assert flash.PyOcdProbe.OPTIONS == {"target_override": "nrf52840", "auto_unlock": False}
+    assert flash.PyOcdProbe.OPTIONS == {
+        "target_override": "nrf52840",
+        "frequency": 4_000_000,
+        "auto_unlock": False,
+    }
 
 
 class _FakeFlash:
@@ -477,7 +481,7 @@ def test_pyocd_probe_maps_the_seam_onto_pyocd(monkeypatch: pytest.MonkeyPatch) -
     probe.reset()
     probe.close()
     assert log == [
-        ("session", {"target_override": "nrf52840", "auto_unlock": False}),
+        ("session", {"target_override": "nrf52840", "frequency": 4_000_000, "auto_unlock": False}),
         ("init", "program"),
         ("program_page", 0x14000, 0x1000),
         ("program_page", 0x15000, 0x1000),
