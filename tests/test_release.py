@@ -103,6 +103,18 @@ def test_presigned_image_is_not_signed_again(
     assert tree(out) == ["degu.bin", "desired.json", "manifest.json"]
 
 
+def test_presigned_hex_is_released_as_its_image(signed_image: Path, tmp_path: Path) -> None:
+    from intelhex import IntelHex
+
+    hexfile = tmp_path / "degu.hex"
+    ih = IntelHex()
+    ih.frombytes(signed_image.read_bytes(), offset=0x14000)
+    ih.write_hex_file(str(hexfile))
+    manifest = release.release(tmp_path / "rel", "https://h/", firmware=hexfile)
+    assert (tmp_path / "rel" / "degu.bin").read_bytes() == signed_image.read_bytes()
+    assert manifest["image"]["signed_here"] is False
+
+
 def test_script_only_into_existing_empty_folder(tmp_path: Path) -> None:
     out = tmp_path / "rel"
     out.mkdir()

@@ -26,13 +26,6 @@ from .errors import InputError
 _CHUNK = 64 * 1024
 
 
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        raise InputError(f"{path}: cannot read ({e.strerror})") from e
-
-
 def md5_bytes(data: bytes) -> str:
     """32 lowercase hex digits, as the shadow's ``*_ver`` keys hold them."""
     return hashlib.md5(data).hexdigest()
@@ -57,5 +50,5 @@ def image_bytes(data: bytes, source: str = "image") -> bytes:
 
 
 def md5_image(path: Path) -> str:
-    """MD5 of the MCUboot image in a file (a ``degu.bin`` or a dump of a whole slot)."""
-    return md5_bytes(image_bytes(_read(path), str(path)))
+    """MD5 of the MCUboot image in a file (a ``degu.bin``, a dump of a whole slot, a .hex)."""
+    return md5_bytes(image_bytes(mcuboot.read_bytes(path), str(path)))

@@ -149,6 +149,16 @@ def _item(key: str, file: str, data: bytes, base_url: str, md5: str) -> Item:
     )
 
 
+def _read_firmware(path: Path) -> bytes:
+    """A firmware file's bytes; for a signed .hex, the image it holds (released as it is)."""
+    data = _read(path, "firmware")
+    if path.suffix.lower() == ".hex":
+        image = mcuboot.read_bytes(path)
+        if mcuboot.is_image(image):
+            return image
+    return data
+
+
 def _read(path: Path, what: str) -> bytes:
     try:
         return path.read_bytes()
@@ -202,7 +212,7 @@ def _check_firmware(
                 "`degutool keygen`)"
             )
         prepared = sign_mod.prepare(path, lay=lay)
-        needed = len(prepared.data) + sign_mod.tlv_size(key.key_type, security_counter)
+        needed = prepared.size + sign_mod.tlv_size(key.key_type, security_counter)
         sign_mod.check_fits(needed, lay, str(path))
         return _Firmware(path, data, presigned=False)
 
@@ -298,7 +308,7 @@ def release(
         )
         if path is not None
     }
-    fw_data = _read(firmware, "firmware") if firmware else None
+    fw_data = _read_firmware(firmware) if firmware else None
     loaded_key = keys_mod.load(key) if key else None
     _check_volume(list(files.values()), FatGeometry(lay.storage.size))
     fw = None
