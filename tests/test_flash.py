@@ -391,9 +391,13 @@ def test_pyocd_api_used_by_the_seam_exists() -> None:
     assert callable(MemoryMap.get_region_for_address)
     assert callable(NRF52.is_locked) and callable(NRF52.mass_erase)
     assert issubclass(TARGET[flash.TARGET], NRF52)
-    assert {"auto_unlock", "target_override"} <= set(OPTIONS_INFO)
+    assert {"auto_unlock", "target_override", "frequency"} <= set(OPTIONS_INFO)
     assert OPTIONS_INFO["auto_unlock"].default is True  # hence PyOcdProbe turns it off
-    assert flash.PyOcdProbe.OPTIONS == {"target_override": "nrf52840", "auto_unlock": False}
+    assert flash.PyOcdProbe.OPTIONS == {
+        "target_override": "nrf52840",
+        "frequency": 4_000_000,
+        "auto_unlock": False,
+    }
 
 
 class _FakeFlash:
@@ -477,7 +481,7 @@ def test_pyocd_probe_maps_the_seam_onto_pyocd(monkeypatch: pytest.MonkeyPatch) -
     probe.reset()
     probe.close()
     assert log == [
-        ("session", {"target_override": "nrf52840", "auto_unlock": False}),
+        ("session", {"target_override": "nrf52840", "frequency": 4_000_000, "auto_unlock": False}),
         ("init", "program"),
         ("program_page", 0x14000, 0x1000),
         ("program_page", 0x15000, 0x1000),
@@ -527,3 +531,31 @@ def test_cli_flashes_a_signed_image_to_slot0_by_default(
     image = files["degu.bin"].read_bytes()
     assert bytes(probe.memory[0x14000 : 0x14000 + len(image)]) == image
     assert probe.memory[0] == 0xA5  # MCUboot's sector untouched
+
+
+def test_factory_hex_and_bin_flash_to_the_same_bytes(
+    tmp_path: Path, files: dict[str, Path]
+) -> None:
+    """factory → flash: the .hex leaves untouched sectors alone, the .bin sets them erased."""
+    from degutool import factory, storage
+
+    volume = tmp_path / "storage.img"
+    volume.write_bytes(storage.build_volume({"main.py": b"print(1)\n"}))
+    factory.write(
+        tmp_path / "f.hex", tmp_path / "f.bin", files["boot.hex"], files["degu.bin"], volume
+    )
+    whole = (tmp_path / "f.bin").read_bytes()
+
+    by_hex, by_bin = FakeProbe(), FakeProbe()
+    flash.run(flash.make_plan(flash.load(tmp_path / "f.hex")), by_hex)
+    flash.run(flash.make_plan(flash.load(tmp_path / "f.bin")), by_bin)
+
+    assert bytes(by_bin.memory) == whole
+    touched = {a for (kind, *rest) in by_hex.calls if kind == "erase" for a in rest}
+    for sector in range(0, FLASH_SIZE, SECTOR):
+        got = bytes(by_hex.memory[sector : sector + SECTOR])
+        if sector in touched:
+            assert got == whole[sector : sector + SECTOR]
+        else:
+            assert got == b"\xa5" * SECTOR
+    assert sorted(touched) == [0x0, 0x14000, 0x15000] + list(range(0xF8000, 0xFC000, SECTOR))

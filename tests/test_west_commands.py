@@ -197,7 +197,7 @@ def test_release_without_a_build_says_what_to_do(
 def test_factory_finds_mcuboot_and_the_release(
     workspace: Path, capsys: pytest.CaptureFixture[str], signed_image: Path
 ) -> None:
-    boot_dir = workspace / "build/mcuboot/zephyr"
+    boot_dir = workspace / "build-mcuboot/zephyr"  # MCUboot built on its own, as in Zephyr 3.1
     boot_dir.mkdir(parents=True)
     boot = build_stub(workspace, "boot", 0, chain_to=layout.DEFAULT.slot0.offset + 0x200)
     shutil.copy(boot.hex, boot_dir / "zephyr.hex")
@@ -228,8 +228,9 @@ def test_factory_finds_mcuboot_and_the_release(
     [
         (
             [],
-            "FATAL ERROR: MCUboot build/mcuboot/zephyr/zephyr.hex not found: build with "
-            "sysbuild (SB_CONFIG_BOOTLOADER_MCUBOOT) or give --mcuboot\n",
+            "FATAL ERROR: MCUboot not found at build/mcuboot/zephyr/zephyr.hex or "
+            "build-mcuboot/zephyr/zephyr.hex: build MCUboot (`west build -b degu -d "
+            "build-mcuboot bootloader/mcuboot/boot/zephyr`) or give --mcuboot\n",
         ),
         (
             ["--storage", "s.img", "--script", "main.py"],

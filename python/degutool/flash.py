@@ -231,7 +231,8 @@ class PyOcdProbe:
     here); the lock path in :meth:`open` in particular needs a try on a locked part.
     """
 
-    OPTIONS = {"target_override": TARGET, "auto_unlock": False}
+    #: SWD at 4 MHz, as the board's `west flash` runner arguments; never auto-unlock.
+    OPTIONS = {"target_override": TARGET, "frequency": 4_000_000, "auto_unlock": False}
 
     def __init__(self, session: object, debug_probe: object) -> None:
         self._session = session

@@ -190,10 +190,11 @@ class DeguFactory(_DeguCommand):
         super().__init__(
             "degu-factory",
             "merge MCUboot, the signed firmware and the FAT volume into a factory image",
-            "Merges MCUboot (--mcuboot, default BUILD/mcuboot/zephyr/zephyr.hex as sysbuild\n"
-            "leaves it), the signed image (--image, default BUILD/degu-release/degu.bin) and\n"
-            "a FAT volume (--storage, or one made from --script/--config) into factory.hex\n"
-            "and factory.bin.",
+            "Merges MCUboot (--mcuboot; default BUILD/mcuboot/zephyr/zephyr.hex as sysbuild\n"
+            "leaves it, else BUILD-mcuboot/zephyr/zephyr.hex, a separate `west build -d\n"
+            "build-mcuboot bootloader/mcuboot/boot/zephyr`), the signed image (--image,\n"
+            "default BUILD/degu-release/degu.bin) and a FAT volume (--storage, or one made\n"
+            "from --script/--config) into factory.hex and factory.bin.",
         )
 
     def do_add_parser(self, parser_adder) -> argparse.ArgumentParser:
@@ -207,25 +208,36 @@ class DeguFactory(_DeguCommand):
         )
         return parser
 
-    def _input(self, given: Path | None, default: Path, what: str, hint: str) -> Path:
-        path = given or default
-        if not path.is_file():
-            self.die(f"{what} {path} not found: {hint}")
-        return path
+    def _input(self, given: Path | None, defaults: list[Path], what: str, hint: str) -> Path:
+        if given is not None:
+            if not given.is_file():
+                self.die(f"{what} {given} not found")
+            return given
+        for path in defaults:
+            if path.is_file():
+                self.dbg(f"{what}: {path}")
+                return path
+        tried = " or ".join(str(p) for p in defaults)
+        self.die(f"{what} not found at {tried}: {hint}")
 
     def run_degu(self, args: argparse.Namespace) -> None:
         if args.storage and (args.script or args.config):
             self.die("give either --storage or --script/--config, not both")
         lay = self.build_layout(args)
+        build = args.build_dir
         mcuboot = self._input(
             args.mcuboot,
-            args.build_dir / "mcuboot" / "zephyr" / "zephyr.hex",
+            [
+                build / "mcuboot" / "zephyr" / "zephyr.hex",
+                build.with_name(f"{build.name}-mcuboot") / "zephyr" / "zephyr.hex",
+            ],
             "MCUboot",
-            "build with sysbuild (SB_CONFIG_BOOTLOADER_MCUBOOT) or give --mcuboot",
+            "build MCUboot (`west build -b degu -d build-mcuboot bootloader/mcuboot/boot/zephyr`) "
+            "or give --mcuboot",
         )
         image = self._input(
             args.image,
-            args.build_dir / "degu-release" / "degu.bin",
+            [build / "degu-release" / "degu.bin"],
             "signed image",
             "run `west degu-release` first or give --image",
         )
