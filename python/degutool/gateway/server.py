@@ -262,6 +262,8 @@ class Gateway(aiocoap.resource.Resource):
             return running
         loop = asyncio.get_running_loop()
         cached = self.cache_dir / f"{ver}.bin"
+        # TODO: the cache is never pruned (one file per distinct released digest); a gateway
+        # that runs for years needs an age or size bound here.
         if cached.is_file() and cached.stat().st_size <= cap:
             done: asyncio.Future[Fetched] = loop.create_future()
             done.set_result(Fetched(cached, cached.stat().st_size, ver))
