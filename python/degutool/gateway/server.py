@@ -149,8 +149,13 @@ class Gateway(aiocoap.resource.Resource):
         eui = parse_eui(path[-1]) if len(path) >= 2 else None
         if eui is None:
             raise _Reply("4.04", "no such resource")
-        device = self._devices.setdefault(eui, _Device())
         method = request.code
+        known = path[:-1] in (["thing"], ["update", "status"]) or (
+            len(path) == 3 and path[0] == "update"
+        )
+        if not known:
+            raise _Reply("4.04", "no such resource")
+        device = self._devices.setdefault(eui, _Device())
         if path[:-1] == ["thing"]:
             if method == aiocoap.POST:
                 return await self._thing_post(eui, request.payload)
