@@ -49,7 +49,7 @@ class FileServer:
     def start(self) -> FileServer:
         """Serve in a background thread."""
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="lab-files", daemon=True
+            target=self._server.serve_forever, args=(0.1,), name="lab-files", daemon=True
         )
         self._thread.start()
         log.info("file server on %s (root %s)", self.url, self.root)
