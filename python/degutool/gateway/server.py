@@ -210,7 +210,10 @@ class Gateway(aiocoap.resource.Resource):
         data = device.thing_doc
         if block is None and len(data) <= 1 << (BLOCK_SZX + 4):
             return aiocoap.Message(code=Code.CONTENT, payload=data, content_format=CF_JSON)
-        return _block(request, len(data), lambda off, n: data[off : off + n], CF_JSON)
+        response = _block(request, len(data), lambda off, n: data[off : off + n], CF_JSON)
+        if not response.opt.block2.more:
+            device.thing_doc = b""
+        return response
 
     async def _status_put(self, eui: str, device: _Device) -> aiocoap.Message:
         try:
