@@ -285,11 +285,16 @@ class Gateway(aiocoap.resource.Resource):
     async def _download(self, url: str, ver: str, cap: int) -> Fetched:
         loop = asyncio.get_running_loop()
         part = self.cache_dir / f"{ver}.{os.urandom(4).hex()}.fetch"
-        fetched = await loop.run_in_executor(
-            self._pool, fetch_to_file, url, part, cap, self.fetch_timeout
-        )
+        try:
+            fetched = await loop.run_in_executor(
+                self._pool, fetch_to_file, url, part, cap, self.fetch_timeout
+            )
+        except FetchError as e:
+            log.warning("fetch of %s failed: %s %s", url, e.code, e.diagnostic)
+            raise
         if fetched.md5 != ver:
             part.unlink(missing_ok=True)
+            log.warning("fetch of %s: md5 %s, desired %s", url, fetched.md5, ver)
             raise FetchError("4.12", f"md5 {fetched.md5}")
         final = self.cache_dir / f"{ver}.bin"
         part.replace(final)
