@@ -37,7 +37,8 @@ class FileServer:
         self.root.mkdir(parents=True, exist_ok=True)
         factory = functools.partial(handler, directory=str(self.root))
         self._server = ThreadingHTTPServer((host, port), factory)
-        self._server.daemon_threads = True
+        # Request threads are joined on stop: nothing of the server outlives it.
+        self._server.daemon_threads = False
         self._thread: threading.Thread | None = None
 
     @property
