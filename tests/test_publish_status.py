@@ -309,3 +309,15 @@ def test_publish_bad_target(lab: Lab, tmp_path: Path) -> None:
     assert err == (
         "degutool: error: --to '/srv/www': only s3://BUCKET/PREFIX targets are supported\n"
     )
+
+
+def test_publish_to_lab_api(lab: Lab, tmp_path: Path) -> None:
+    from degutool.lab.publish import publish_to_lab
+
+    urls, version = publish_to_lab(make_release(tmp_path / "r9", "http://h/"), THING, lab.state)
+    assert urls == {
+        "script_user": lab.state.files_url + "releases/r9/main.py",
+        "config_user": lab.state.files_url + "releases/r9/CONFIG",
+    }
+    assert version == 1
+    assert fetch(urls["config_user"]) == CONFIG
