@@ -321,3 +321,23 @@ def test_publish_to_lab_api(lab: Lab, tmp_path: Path) -> None:
     }
     assert version == 1
     assert fetch(urls["config_user"]) == CONFIG
+
+
+def test_gateway_command_mqtt(tmp_path: Path) -> None:
+    from degutool.lab.broker import Mosquitto
+
+    with Mosquitto(tmp_path / "broker") as broker:
+        rc, out, err = invoke("gateway", "--port", "0", "--mqtt", f"127.0.0.1:{broker.port}",
+                              "--cache", str(tmp_path / "c"), "--run-for", "0.2")  # fmt: skip
+    assert (rc, err) == (0, "")
+    assert out.endswith(f"(shadow: mqtt, cache: {tmp_path / 'c'})\n")
+
+
+def test_gateway_command_mqtt_unreachable(tmp_path: Path) -> None:
+    from degutool.lab.ports import free_port
+
+    port = free_port()
+    rc, out, err = invoke("gateway", "--port", "0", "--mqtt", f"127.0.0.1:{port}")
+    assert (rc, out) == (1, "")
+    assert err.startswith(f"degutool: error: Could not connect to MQTT broker 127.0.0.1:{port}: ")
+    assert len(err.splitlines()) == 1
