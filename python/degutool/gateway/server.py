@@ -216,12 +216,12 @@ class Gateway(aiocoap.resource.Resource):
         return response
 
     async def _status_put(self, eui: str, device: _Device) -> aiocoap.Message:
+        device.status = None  # a failed re-read must not leave the older one to GET
         try:
             doc = await self._backend("get", self.things.thing(eui))
         except _Reply as r:
             if r.code != "4.04":
                 raise
-            device.status = None
             return aiocoap.Message(code=Code.CHANGED)
         desired = doc.get("state", {}).get("desired", {})
         device.status = {
