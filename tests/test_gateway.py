@@ -12,7 +12,7 @@ from pathlib import Path
 import aiocoap
 import pytest
 from aiocoap.optiontypes import BlockOption
-from degutool.gateway import Gateway, GatewayServer, LocalBackend, ThingMap
+from degutool.gateway import Gateway, GatewayServer, LocalBackend, ShadowTimeout, ThingMap
 from degutool.lab.fileserver import FileServer
 from degutool.shadow import ShadowStore
 from lab_helpers import FaultyHandler
@@ -329,7 +329,7 @@ def test_busy_then_fetched(tmp_path: Path) -> None:
 
 def test_upstream_timeout(tmp_path: Path) -> None:
     async def scenario(lab: Lab) -> None:
-        resp = await lab.fetch("script_user", lab.desired(url="slow3000/main.py"))
+        resp = await lab.fetch("script_user", lab.desired(url="slow1200/main.py"))
         assert (code(resp), resp.payload) == ("5.04", b"timed out after 0.5 s")
 
     run(tmp_path, scenario, fetch_timeout=0.5)
@@ -351,3 +351,39 @@ def test_devices_share_download_and_mapping(tmp_path: Path) -> None:
         assert lab.store.things() == ["alice"]
 
     run(tmp_path, scenario, things=ThingMap(names={euis[0]: "alice"}))
+
+
+def test_status_failed_reread_forgets_the_old(tmp_path: Path) -> None:
+    class Flaky(LocalBackend):
+        fail = False
+
+        def get(self, thing: str) -> dict:
+            if self.fail:
+                raise ShadowTimeout("shadow service timed out")
+            return super().get(thing)
+
+    async def scenario(lab: Lab) -> None:
+        lab.gateway.backend = backend = Flaky(lab.store)
+        lab.store.update(THING, json.dumps(lab.desired()).encode())
+        path = f"update/status/{EUI}"
+        assert code(await lab.request(aiocoap.PUT, path)) == "2.04"
+        assert code(await lab.request(aiocoap.GET, path)) == "2.05"
+        backend.fail = True
+        resp = await lab.request(aiocoap.PUT, path)
+        assert (code(resp), resp.payload) == ("5.04", b"shadow service timed out")
+        assert code(await lab.request(aiocoap.GET, path)) == "4.04"
+        resp = await lab.request(aiocoap.GET, f"thing/{EUI}")
+        assert (code(resp), resp.payload) == ("5.04", b"shadow service timed out")
+
+    run(tmp_path, scenario)
+
+
+def test_diagnostic_cut_at_128_bytes_whole_characters(tmp_path: Path) -> None:
+    async def scenario(lab: Lab) -> None:
+        resp = await lab.request(aiocoap.POST, f"thing/{EUI}", {"state": {"é" * 100: {}}})
+        assert code(resp) == "5.02"
+        assert len(resp.payload) <= 128
+        text = resp.payload.decode()  # valid UTF-8
+        assert text.startswith("State contains an invalid node: 'éé")
+
+    run(tmp_path, scenario)

@@ -19,7 +19,7 @@ from degutool.lab.runner import Lab, LabPorts
 from degutool.lab.state import LabState
 from degutool.lab.status import ItemStatus, item_status
 from degutool.shadow import ShadowHTTPService, ShadowStore
-from lab_helpers import FakeS3Handler
+from lab_helpers import FakeS3Handler, MqttProbe
 
 SCRIPT = b'print("Hello! I\'m Bob.")\n'
 CONFIG = b"interval=10\n"
@@ -50,8 +50,25 @@ def make_release(folder: Path, base: str, script: bytes = SCRIPT) -> Path:
 
 @pytest.fixture
 def lab(tmp_path: Path):
-    with Lab(tmp_path / "lab", FREE) as running:
+    with Lab(tmp_path / "lab", FREE, mqtt=False) as running:
         yield running
+
+
+def test_lab_parts_talk(tmp_path: Path) -> None:
+    """The lab's shadow is one: an update over MQTT is seen over HTTP and by the gateway."""
+    with Lab(tmp_path / "lab", FREE) as lab:
+        state = LabState.read(lab.folder)
+        assert state.coap_port == lab.server.port and state.mqtt_port == lab.broker.port
+        probe = MqttProbe(state.mqtt_host, state.mqtt_port, [f"$aws/things/{THING}/shadow/#"])
+        try:
+            probe.publish(f"$aws/things/{THING}/shadow/update", {"state": {"desired": {"k": 1}}})
+            assert probe.next(f"$aws/things/{THING}/shadow/update/accepted")["version"] == 1
+        finally:
+            probe.close()
+        doc = json.loads(fetch(f"{state.shadow_url}/things/{THING}/shadow"))
+        assert doc["state"]["desired"] == {"k": 1}
+        assert lab.gateway.backend.get(THING)["version"] == 1
+    assert not (tmp_path / "lab" / "lab.json").exists()
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -292,3 +309,35 @@ def test_publish_bad_target(lab: Lab, tmp_path: Path) -> None:
     assert err == (
         "degutool: error: --to '/srv/www': only s3://BUCKET/PREFIX targets are supported\n"
     )
+
+
+def test_publish_to_lab_api(lab: Lab, tmp_path: Path) -> None:
+    from degutool.lab.publish import publish_to_lab
+
+    urls, version = publish_to_lab(make_release(tmp_path / "r9", "http://h/"), THING, lab.state)
+    assert urls == {
+        "script_user": lab.state.files_url + "releases/r9/main.py",
+        "config_user": lab.state.files_url + "releases/r9/CONFIG",
+    }
+    assert version == 1
+    assert fetch(urls["config_user"]) == CONFIG
+
+
+def test_gateway_command_mqtt(tmp_path: Path) -> None:
+    from degutool.lab.broker import Mosquitto
+
+    with Mosquitto(tmp_path / "broker") as broker:
+        rc, out, err = invoke("gateway", "--port", "0", "--mqtt", f"127.0.0.1:{broker.port}",
+                              "--cache", str(tmp_path / "c"), "--run-for", "0.2")  # fmt: skip
+    assert (rc, err) == (0, "")
+    assert out.endswith(f"(shadow: mqtt, cache: {tmp_path / 'c'})\n")
+
+
+def test_gateway_command_mqtt_unreachable(tmp_path: Path) -> None:
+    from degutool.lab.ports import free_port
+
+    port = free_port()
+    rc, out, err = invoke("gateway", "--port", "0", "--mqtt", f"127.0.0.1:{port}")
+    assert (rc, out) == (1, "")
+    assert err.startswith(f"degutool: error: Could not connect to MQTT broker 127.0.0.1:{port}: ")
+    assert len(err.splitlines()) == 1
