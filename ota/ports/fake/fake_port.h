@@ -54,6 +54,8 @@ enum fake_fault {
 	FAKE_FAULT_REORDER,
 	/** Answer fault_code with diag as payload. */
 	FAKE_FAULT_CODE,
+	/** The transport fails with -ENETUNREACH (not a lost block: no retry). */
+	FAKE_FAULT_ERRNO,
 	/** Size2 announced one byte smaller than the file, on every block. */
 	FAKE_FAULT_SIZE2_SMALL,
 	/** One byte more than Size2 on the last block. */
@@ -99,14 +101,21 @@ struct fake_port {
 	bool confirmed;
 	int swaps;
 	int reverts;
+	/** The number of the write that requested the last test swap. */
+	unsigned long request_write;
 
 	uint8_t state[FAKE_STATE_MAX];
 	int state_len;
+
+	/** File writes fail with -ENOSPC. */
+	bool volume_full;
 
 	/* power */
 	unsigned long writes;
 	/** Cut the power after this write (0: never). */
 	unsigned long cut_after;
+	/** The cut tears a file or slot write: half its bytes land, and it fails. */
+	bool tear;
 	bool power_off;
 
 	/* gateway */
