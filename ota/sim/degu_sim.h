@@ -94,7 +94,7 @@ DEGU_SIM_API int degu_sim_api_version(void);
  * short is finished or rolled back).  Missing parts of the folder are created: the folder,
  * `fat/` and erased slots.
  *
- * @param dir            the device's folder
+ * @param dir            the device's folder (created when missing; its parent must exist)
  * @param eui64          16 hex digits; upper case is accepted and lowered
  * @param gateway_host   IPv4 or IPv6 literal ("127.0.0.1", "::1", "[::1]")
  * @param gateway_port   UDP port, 0 for 5683

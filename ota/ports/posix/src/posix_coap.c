@@ -50,7 +50,6 @@
 #define COAP_OPT_SIZE2          28u
 
 #define COAP_PAYLOAD_MARKER 0xFFu
-#define COAP_TOKEN_LEN      8u
 
 /* RFC 7252 Content-Format of a JSON payload. */
 #define CONTENT_FORMAT_JSON 50u
@@ -59,20 +58,6 @@
 #define COAP_REQUEST_MAX 1280u
 /* A response: RFC 7252's largest datagram on a link without fragmentation, with room. */
 #define COAP_DATAGRAM_MAX 1500u
-
-struct coap_msg {
-	uint8_t type;
-	uint8_t code;
-	uint16_t mid;
-	uint8_t token[COAP_TOKEN_LEN];
-	size_t token_len;
-	const uint8_t *payload;
-	size_t payload_len;
-	bool has_block2;
-	uint32_t block2;
-	bool has_size2;
-	uint32_t size2;
-};
 
 struct coap_writer {
 	uint8_t *buf;
@@ -333,8 +318,7 @@ static uint32_t coap_uint(const uint8_t *val, uint32_t len)
 	return v;
 }
 
-/* Parse a datagram; -EBADMSG for anything RFC 7252 calls a message format error. */
-static int coap_decode(const uint8_t *buf, size_t len, struct coap_msg *msg)
+int posix_coap_decode(const uint8_t *buf, size_t len, struct posix_coap_msg *msg)
 {
 	const uint8_t *p = buf + 4;
 	const uint8_t *end = buf + len;
@@ -451,7 +435,7 @@ struct coap_exchange {
 	size_t buf_len;
 };
 
-static int coap_take_response(struct coap_exchange *ex, const struct coap_msg *msg)
+static int coap_take_response(struct coap_exchange *ex, const struct posix_coap_msg *msg)
 {
 	struct ota_coap_response *rsp = ex->rsp;
 
@@ -485,10 +469,10 @@ static int coap_take_response(struct coap_exchange *ex, const struct coap_msg *m
 static int coap_handle(struct ota_posix *posix, struct coap_exchange *ex, const uint8_t *buf,
 		       size_t len, int *result)
 {
-	struct coap_msg msg;
+	struct posix_coap_msg msg;
 	bool ours;
 
-	if (coap_decode(buf, len, &msg) < 0) {
+	if (posix_coap_decode(buf, len, &msg) < 0) {
 		LOG_DBG("Dropped a malformed datagram of %zu bytes", len);
 		return 0;
 	}

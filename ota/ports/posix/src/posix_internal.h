@@ -48,6 +48,30 @@ struct ota_posix {
 	struct timespec started;
 };
 
+/* Token length of the device's requests; also the longest RFC 7252 allows. */
+#define COAP_TOKEN_LEN 8u
+
+/* One CoAP message as posix_coap_decode() finds it; payload points into the datagram. */
+struct posix_coap_msg {
+	uint8_t type;
+	uint8_t code;
+	uint16_t mid;
+	uint8_t token[COAP_TOKEN_LEN];
+	size_t token_len;
+	const uint8_t *payload;
+	size_t payload_len;
+	bool has_block2;
+	uint32_t block2;
+	bool has_size2;
+	uint32_t size2;
+};
+
+/*
+ * Parse a datagram (posix_coap.c; exposed for ota/fuzz/fuzz_coap.c).
+ * @retval -EBADMSG anything RFC 7252 calls a message format error.
+ */
+int posix_coap_decode(const uint8_t *buf, size_t len, struct posix_coap_msg *msg);
+
 /* Build "<dir>/<name>" into @p out; -ENAMETOOLONG when it does not fit. */
 int posix_join(char *out, size_t out_len, const char *dir, const char *name);
 

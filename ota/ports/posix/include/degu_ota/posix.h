@@ -51,7 +51,7 @@ extern "C" {
 #define OTA_POSIX_MAX_RETRANSMIT 4u
 
 struct ota_posix_config {
-	/** The device's folder; created when missing. */
+	/** The device's folder; created when missing (its parent must exist). */
 	const char *dir;
 	/** The gateway's address: an IPv4 or IPv6 literal ("127.0.0.1", "::1", "[::1]"). */
 	const char *gateway_host;
