@@ -329,7 +329,7 @@ def test_busy_then_fetched(tmp_path: Path) -> None:
 
 def test_upstream_timeout(tmp_path: Path) -> None:
     async def scenario(lab: Lab) -> None:
-        resp = await lab.fetch("script_user", lab.desired(url="slow3000/main.py"))
+        resp = await lab.fetch("script_user", lab.desired(url="slow1200/main.py"))
         assert (code(resp), resp.payload) == ("5.04", b"timed out after 0.5 s")
 
     run(tmp_path, scenario, fetch_timeout=0.5)

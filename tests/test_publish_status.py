@@ -19,7 +19,7 @@ from degutool.lab.runner import Lab, LabPorts
 from degutool.lab.state import LabState
 from degutool.lab.status import ItemStatus, item_status
 from degutool.shadow import ShadowHTTPService, ShadowStore
-from lab_helpers import FakeS3Handler
+from lab_helpers import FakeS3Handler, MqttProbe
 
 SCRIPT = b'print("Hello! I\'m Bob.")\n'
 CONFIG = b"interval=10\n"
@@ -50,8 +50,25 @@ def make_release(folder: Path, base: str, script: bytes = SCRIPT) -> Path:
 
 @pytest.fixture
 def lab(tmp_path: Path):
-    with Lab(tmp_path / "lab", FREE) as running:
+    with Lab(tmp_path / "lab", FREE, mqtt=False) as running:
         yield running
+
+
+def test_lab_parts_talk(tmp_path: Path) -> None:
+    """The lab's shadow is one: an update over MQTT is seen over HTTP and by the gateway."""
+    with Lab(tmp_path / "lab", FREE) as lab:
+        state = LabState.read(lab.folder)
+        assert state.coap_port == lab.server.port and state.mqtt_port == lab.broker.port
+        probe = MqttProbe(state.mqtt_host, state.mqtt_port, [f"$aws/things/{THING}/shadow/#"])
+        try:
+            probe.publish(f"$aws/things/{THING}/shadow/update", {"state": {"desired": {"k": 1}}})
+            assert probe.next(f"$aws/things/{THING}/shadow/update/accepted")["version"] == 1
+        finally:
+            probe.close()
+        doc = json.loads(fetch(f"{state.shadow_url}/things/{THING}/shadow"))
+        assert doc["state"]["desired"] == {"k": 1}
+        assert lab.gateway.backend.get(THING)["version"] == 1
+    assert not (tmp_path / "lab" / "lab.json").exists()
 
 
 def invoke(*args: str) -> tuple[int, str, str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from ..lab.devices import Devices
 from ..lab.runner import Lab, LabPorts
 from ..lab.state import DEFAULT_FOLDER
 
@@ -34,6 +35,17 @@ def lab() -> None:
 @click.option("--shadow-port", type=click.IntRange(0, 65535), default=8081, show_default=True)
 @click.option("--mqtt-port", type=click.IntRange(0, 65535), default=1883, show_default=True)
 @click.option("--run-for", type=float, default=0, help="Stop after this many seconds (0: never).")
+@click.option(
+    "--devices",
+    type=click.IntRange(0, 1000),
+    default=0,
+    help="Also run N simulated Degus (EUI-64 1..N, folders in LAB/devices) on this gateway.",
+)
+@click.option(
+    "--script",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="main.py for newly provisioned devices.",
+)
 def up(
     lab_folder: Path,
     coap_port: int,
@@ -41,22 +53,38 @@ def up(
     shadow_port: int,
     mqtt_port: int,
     run_for: float,
+    devices: int,
+    script: Path | None,
 ) -> None:
     """Start the lab on loopback (port 0: any free port) and print where each part listens."""
-    # TODO: --devices N (simulated Degus against this gateway) is wired by the sim branch
-    # (degutool.sim), which this branch does not have yet.
     runner = Lab(lab_folder, LabPorts(coap_port, files_port, shadow_port, mqtt_port))
     state = runner.start()
+    fleet = None
     try:
+        if devices:
+            fleet = Devices(
+                lab_folder / "devices",
+                devices,
+                state.coap_host,
+                state.coap_port,
+                console=click.echo,
+                script=script.read_bytes() if script else None,
+            )
         click.echo(f"shadow service  {state.shadow_url}  (AWS IoT data plane API)")
         click.echo(f"mqtt broker     mqtt://{state.mqtt_host}:{state.mqtt_port}  (shadow topics)")
         click.echo(f"file server     {state.files_url}  (root {state.files_root})")
         click.echo(f"gateway         coap://{state.coap_host}:{state.coap_port}")
         click.echo(f"lab state       {lab_folder / 'lab.json'}")
+        if fleet is not None:
+            first, last = fleet.euis[0], fleet.euis[-1]
+            click.echo(f"devices         {devices} ({first}..{last}) in {fleet.folder}")
+            fleet.start()
         stop = threading.Event()
         try:
             stop.wait(run_for if run_for > 0 else None)
         except KeyboardInterrupt:
             pass
     finally:
+        if fleet is not None:
+            fleet.stop()
         runner.stop()

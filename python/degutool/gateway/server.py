@@ -149,8 +149,13 @@ class Gateway(aiocoap.resource.Resource):
         eui = parse_eui(path[-1]) if len(path) >= 2 else None
         if eui is None:
             raise _Reply("4.04", "no such resource")
-        device = self._devices.setdefault(eui, _Device())
         method = request.code
+        known = path[:-1] in (["thing"], ["update", "status"]) or (
+            len(path) == 3 and path[0] == "update"
+        )
+        if not known:
+            raise _Reply("4.04", "no such resource")
+        device = self._devices.setdefault(eui, _Device())
         if path[:-1] == ["thing"]:
             if method == aiocoap.POST:
                 return await self._thing_post(eui, request.payload)
@@ -205,7 +210,10 @@ class Gateway(aiocoap.resource.Resource):
         data = device.thing_doc
         if block is None and len(data) <= 1 << (BLOCK_SZX + 4):
             return aiocoap.Message(code=Code.CONTENT, payload=data, content_format=CF_JSON)
-        return _block(request, len(data), lambda off, n: data[off : off + n], CF_JSON)
+        response = _block(request, len(data), lambda off, n: data[off : off + n], CF_JSON)
+        if not response.opt.block2.more:
+            device.thing_doc = b""
+        return response
 
     async def _status_put(self, eui: str, device: _Device) -> aiocoap.Message:
         try:
@@ -262,6 +270,8 @@ class Gateway(aiocoap.resource.Resource):
             return running
         loop = asyncio.get_running_loop()
         cached = self.cache_dir / f"{ver}.bin"
+        # TODO: the cache is never pruned (one file per distinct released digest); a gateway
+        # that runs for years needs an age or size bound here.
         if cached.is_file() and cached.stat().st_size <= cap:
             done: asyncio.Future[Fetched] = loop.create_future()
             done.set_result(Fetched(cached, cached.stat().st_size, ver))
@@ -275,11 +285,16 @@ class Gateway(aiocoap.resource.Resource):
     async def _download(self, url: str, ver: str, cap: int) -> Fetched:
         loop = asyncio.get_running_loop()
         part = self.cache_dir / f"{ver}.{os.urandom(4).hex()}.fetch"
-        fetched = await loop.run_in_executor(
-            self._pool, fetch_to_file, url, part, cap, self.fetch_timeout
-        )
+        try:
+            fetched = await loop.run_in_executor(
+                self._pool, fetch_to_file, url, part, cap, self.fetch_timeout
+            )
+        except FetchError as e:
+            log.warning("fetch of %s failed: %s %s", url, e.code, e.diagnostic)
+            raise
         if fetched.md5 != ver:
             part.unlink(missing_ok=True)
+            log.warning("fetch of %s: md5 %s, desired %s", url, fetched.md5, ver)
             raise FetchError("4.12", f"md5 {fetched.md5}")
         final = self.cache_dir / f"{ver}.bin"
         part.replace(final)

@@ -37,7 +37,8 @@ class FileServer:
         self.root.mkdir(parents=True, exist_ok=True)
         factory = functools.partial(handler, directory=str(self.root))
         self._server = ThreadingHTTPServer((host, port), factory)
-        self._server.daemon_threads = True
+        # Request threads are joined on stop: nothing of the server outlives it.
+        self._server.daemon_threads = False
         self._thread: threading.Thread | None = None
 
     @property
@@ -49,7 +50,7 @@ class FileServer:
     def start(self) -> FileServer:
         """Serve in a background thread."""
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="lab-files", daemon=True
+            target=self._server.serve_forever, args=(0.1,), name="lab-files", daemon=True
         )
         self._thread.start()
         log.info("file server on %s (root %s)", self.url, self.root)

@@ -38,8 +38,16 @@ class Lab:
     ``lab.json`` (the state file, while running).
     """
 
-    def __init__(self, folder: Path, ports: LabPorts = LabPorts(), host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        folder: Path,
+        ports: LabPorts = LabPorts(),
+        host: str = "127.0.0.1",
+        mqtt: bool = True,
+    ) -> None:
         self.folder = Path(folder)
+        #: Run the broker and the MQTT shadow topics (without: HTTP and in-process only).
+        self.mqtt = mqtt
         self.ports = ports
         self.host = host
         self.store: ShadowStore | None = None
@@ -58,10 +66,12 @@ class Lab:
         try:
             self.store = ShadowStore(self.folder / "shadow.db")
             self.http = ShadowHTTPService(self.store, self.host, self.ports.shadow).start()
-            self.broker = Mosquitto(self.folder / "broker", self.ports.mqtt, self.host).start()
-            self.responder = ShadowMQTTResponder(
-                self.store, self.broker.host, self.broker.port
-            ).start()
+            if self.mqtt:
+                self.broker = Mosquitto(self.folder / "broker", self.ports.mqtt, self.host)
+                self.broker.start()
+                self.responder = ShadowMQTTResponder(
+                    self.store, self.broker.host, self.broker.port
+                ).start()
             self.files = FileServer(self.folder / "files", self.host, self.ports.files).start()
             self.gateway = Gateway(LocalBackend(self.store), self.folder / "cache")
             self.server = GatewayServer(self.gateway, self.host, self.ports.coap).start_thread()
@@ -74,8 +84,8 @@ class Lab:
             files_root=str(self.files.root.resolve()),
             coap_host=self.server.host,
             coap_port=self.server.port,
-            mqtt_host=self.broker.host,
-            mqtt_port=self.broker.port,
+            mqtt_host=self.broker.host if self.broker else "",
+            mqtt_port=self.broker.port if self.broker else 0,
             pid=os.getpid(),
         )
         self.state.write(self.folder)

@@ -30,7 +30,7 @@ class LabState:
     #: The gateway's CoAP address.
     coap_host: str
     coap_port: int
-    #: The MQTT broker answering the shadow topics.
+    #: The MQTT broker answering the shadow topics ("" and 0 when the lab runs without one).
     mqtt_host: str
     mqtt_port: int
     pid: int

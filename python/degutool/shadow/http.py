@@ -49,7 +49,7 @@ class ShadowHTTPService:
     def start(self) -> ShadowHTTPService:
         """Serve in a background thread."""
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="shadow-http", daemon=True
+            target=self._server.serve_forever, args=(0.1,), name="shadow-http", daemon=True
         )
         self._thread.start()
         log.info("shadow service on %s", self.url)
