@@ -47,3 +47,17 @@ def test_info_refuses_truncated(signed_image: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr.startswith(f"degutool: error: {cut}: truncated: the TLV area starts at")
+
+
+def test_signed_hex_reads_like_bin(signed_image: Path, ecdsa_key: Path, tmp_path: Path) -> None:
+    from intelhex import IntelHex
+
+    hexfile = tmp_path / "degu.hex"
+    ih = IntelHex()
+    ih.frombytes(signed_image.read_bytes(), offset=0x14000)
+    ih.write_hex_file(str(hexfile))
+    md5 = hashlib.md5(signed_image.read_bytes()).hexdigest()
+
+    assert json.loads(run("info", hexfile, "--json").stdout)["md5"] == md5
+    assert run("md5", "--image", hexfile).stdout == f"{md5}  {hexfile}\n"
+    assert run("verify", hexfile, "-k", ecdsa_key).exit_code == 0

@@ -189,3 +189,18 @@ def test_release_failure_while_writing_leaves_nothing(
         release.release(parent / "r1", "https://h/", firmware=firmware_bin, script=SCRIPT,
                         key=ecdsa_key)  # fmt: skip
     assert tree(parent) == []
+
+
+def test_release_failure_removes_parents_it_made(
+    firmware_bin: Path, ecdsa_key: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from degutool import release, sign
+
+    def broken_sign(*args, **kwargs):
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(sign, "sign", broken_sign)
+    with pytest.raises(OSError, match="Input/output error"):
+        release.release(tmp_path / "a" / "b" / "r1", "https://h/", firmware=firmware_bin,
+                        key=ecdsa_key)  # fmt: skip
+    assert tree(tmp_path) == []

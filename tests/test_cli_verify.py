@@ -24,7 +24,7 @@ def test_verify_json_tampered(signed_image: Path, ecdsa_key: Path, tmp_path: Pat
     doc = json.loads(result.stdout)
     assert doc["ok"] is False
     assert doc["checks"] == {"header": True, "hash": False, "key_hash": True, "signature": False}
-    assert result.stderr.startswith(f"degutool: error: {bad}: SHA-256 TLV ")
+    assert result.stderr.startswith(f"degutool: error: {bad}: SHA256 TLV ")
     assert "the image was changed after signing" in result.stderr
     assert result.stderr.count("\n") == 1
 

@@ -82,11 +82,17 @@ def test_release_all_items(firmware_bin: Path, ecdsa_key: Path, tmp_path: Path) 
     assert on_disk["items"]["config_user"]["size"] == (EXAMPLES / "CONFIG").stat().st_size
 
 
-def test_presigned_image_is_not_signed_again(signed_image: Path, tmp_path: Path) -> None:
+def test_presigned_image_is_not_signed_again(
+    signed_image: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     padded = tmp_path / "slot-dump.bin"
     padded.write_bytes(signed_image.read_bytes() + b"\xff" * 512)
     out = tmp_path / "rel"
-    manifest = release.release(out, "https://h/r/", firmware=padded, version="9.9.9")
+    with caplog.at_level("WARNING"):
+        manifest = release.release(out, "https://h/r/", firmware=padded, version="9.9.9")
+    assert caplog.messages == [
+        f"{padded} is already signed as version 1.2.3+4; --version 9.9.9 does not apply to it"
+    ]
 
     assert (out / "degu.bin").read_bytes() == signed_image.read_bytes()
     assert manifest["image"]["version"] == "1.2.3+4"
@@ -95,6 +101,18 @@ def test_presigned_image_is_not_signed_again(signed_image: Path, tmp_path: Path)
     assert manifest["image"]["key_fingerprint"] == keys.fingerprint(info.find("KEYHASH")[0].value)
     assert sorted(manifest["items"]) == ["firmware_system"]
     assert tree(out) == ["degu.bin", "desired.json", "manifest.json"]
+
+
+def test_presigned_hex_is_released_as_its_image(signed_image: Path, tmp_path: Path) -> None:
+    from intelhex import IntelHex
+
+    hexfile = tmp_path / "degu.hex"
+    ih = IntelHex()
+    ih.frombytes(signed_image.read_bytes(), offset=0x14000)
+    ih.write_hex_file(str(hexfile))
+    manifest = release.release(tmp_path / "rel", "https://h/", firmware=hexfile)
+    assert (tmp_path / "rel" / "degu.bin").read_bytes() == signed_image.read_bytes()
+    assert manifest["image"]["signed_here"] is False
 
 
 def test_script_only_into_existing_empty_folder(tmp_path: Path) -> None:

@@ -8,8 +8,9 @@
   length in the (unprotected) TLV area's info header.  The device reads these sizes from the
   header and the TLV info in slot 0 and hashes that many bytes; everything after them
   (padding, erased 0xFF flash, MCUboot's swap trailer) is not part of the digest.  The C core
-  (ota/) computes exactly this; tests/test_digest.py holds the two rules together on
-  images padded to a whole slot.
+  computes the same length (ota/src/image.c); tests/test_digest.py checks this side on a
+  slot 0 padded and trailed by imgtool, and the C-over-simulated-slot test that holds both
+  together lives with the C core (DESIGN.md, "Shadow keys").
 
 docs/manifest.md states the same rule for release consumers.
 """
@@ -23,13 +24,6 @@ from . import mcuboot
 from .errors import InputError
 
 _CHUNK = 64 * 1024
-
-
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        raise InputError(f"{path}: cannot read ({e.strerror})") from e
 
 
 def md5_bytes(data: bytes) -> str:
@@ -56,5 +50,5 @@ def image_bytes(data: bytes, source: str = "image") -> bytes:
 
 
 def md5_image(path: Path) -> str:
-    """MD5 of the MCUboot image in a file (a ``degu.bin`` or a dump of a whole slot)."""
-    return md5_bytes(image_bytes(_read(path), str(path)))
+    """MD5 of the MCUboot image in a file (a ``degu.bin``, a dump of a whole slot, a .hex)."""
+    return md5_bytes(image_bytes(mcuboot.read_bytes(path), str(path)))

@@ -77,8 +77,10 @@ class Key:
 
 
 def fingerprint(key_hash: bytes) -> str:
-    """How the manifest and ``info`` show a key hash."""
-    return "sha256:" + key_hash.hex()
+    """How the manifest and ``info`` show a key hash: ``sha256:<hex>`` (or sha384/sha512 for
+    images imgtool hashed so, e.g. pure Ed25519)."""
+    algorithm = {32: "sha256", 48: "sha384", 64: "sha512"}.get(len(key_hash), "hash")
+    return f"{algorithm}:{key_hash.hex()}"
 
 
 def _key_type(key: PublicKey | PrivateKey, path: Path) -> str:

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from intelhex import IntelHex, IntelHexError
+
 from .errors import ImageError, InputError
 
 IMAGE_MAGIC = 0x96F3B83D
@@ -240,9 +242,13 @@ def parse(data: bytes, source: str = "image") -> ImageInfo:
     tlvs: list[Tlv] = []
     if prot_size:
         _, prot = _walk_area(
-            data, hdr_size + img_size, TLV_PROT_INFO_MAGIC, prot_size, source,
+            data,
+            hdr_size + img_size,
+            TLV_PROT_INFO_MAGIC,
+            prot_size,
+            source,
             "protected TLV area",
-        )  # fmt: skip
+        )
         tlvs += prot
     tlv_size, unprot = _walk_area(
         data, hdr_size + img_size + prot_size, TLV_INFO_MAGIC, None, source, "TLV area"
@@ -260,10 +266,19 @@ def parse(data: bytes, source: str = "image") -> ImageInfo:
     )
 
 
-def read(path: Path) -> tuple[bytes, ImageInfo]:
-    """The bytes of an image file and what its header and TLVs say."""
+def read_bytes(path: Path) -> bytes:
+    """The bytes of an image file: raw, or from its lowest address when it is Intel HEX."""
     try:
-        data = path.read_bytes()
+        if path.suffix.lower() == ".hex":
+            return IntelHex(str(path)).tobinstr()
+        return path.read_bytes()
     except OSError as e:
         raise InputError(f"{path}: cannot read image ({e.strerror})") from e
+    except (IntelHexError, ValueError) as e:
+        raise InputError(f"{path}: not a readable Intel HEX file ({e})") from e
+
+
+def read(path: Path) -> tuple[bytes, ImageInfo]:
+    """The bytes of an image file (.bin or .hex) and what its header and TLVs say."""
+    data = read_bytes(path)
     return data, parse(data, str(path))

@@ -10,6 +10,7 @@ the schema of the two JSON files.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import json
@@ -46,9 +47,9 @@ class FatGeometry:
 
     These are the values pyfatfs' ``mkfs`` gives a 16 KB FAT12 volume with 512-byte sectors
     (one sector per cluster, one reserved sector, two FATs, 224 root directory entries).
-    TODO: take the geometry from the storage module (branch tool-hw) once it lands, so the
-    two cannot drift; until then tests/test_release.py checks these numbers against a volume
-    pyfatfs makes.
+    TODO: use ``degutool.storage.geometry()`` (branch tool-hw, which computes the same 15
+    clusters of 512 bytes from a volume pyfatfs makes) once both branches are on main, so the
+    two cannot drift; until then tests/test_release.py checks these numbers against pyfatfs.
     """
 
     volume_size: int
@@ -148,6 +149,16 @@ def _item(key: str, file: str, data: bytes, base_url: str, md5: str) -> Item:
     )
 
 
+def _read_firmware(path: Path) -> bytes:
+    """A firmware file's bytes; for a signed .hex, the image it holds (released as it is)."""
+    data = _read(path, "firmware")
+    if path.suffix.lower() == ".hex":
+        image = mcuboot.read_bytes(path)
+        if mcuboot.is_image(image):
+            return image
+    return data
+
+
 def _read(path: Path, what: str) -> bytes:
     try:
         return path.read_bytes()
@@ -177,6 +188,99 @@ def _check_out(out: Path) -> None:
         )
 
 
+@dataclass
+class _Firmware:
+    """The firmware item once checked: its bytes (the image proper when already signed)."""
+
+    path: Path
+    data: bytes
+    presigned: bool
+
+
+def _check_firmware(
+    path: Path,
+    data: bytes,
+    key: keys_mod.Key | None,
+    version: str,
+    security_counter: int | None,
+    lay: layout_mod.Layout,
+) -> _Firmware:
+    if not mcuboot.is_image(data):
+        if key is None:
+            raise InputError(
+                f"firmware {path} is not signed: give --key to sign it (make one with "
+                "`degutool keygen`)"
+            )
+        prepared = sign_mod.prepare(path, lay=lay)
+        needed = prepared.size + sign_mod.tlv_size(key.key_type, security_counter)
+        sign_mod.check_fits(needed, lay, str(path))
+        return _Firmware(path, data, presigned=False)
+
+    info = mcuboot.parse(data, str(path))
+    sign_mod.check_fits(info.length, lay, str(path), "the image")
+    image = data[: info.length]
+    if key is not None:
+        check = verify(image, key, str(path))
+        if not check.ok:
+            raise ImageError(
+                f"{check.problems[0]}; release takes a signed image only with its own key"
+            )
+    if version != "0.0.0" and mcuboot.Version.parse(version) != info.version:
+        log.warning(
+            "%s is already signed as version %s; --version %s does not apply to it",
+            path,
+            info.version,
+            version,
+        )
+    log.info("%s is already signed (%s); releasing it as it is", path, info.version)
+    return _Firmware(path, image, presigned=True)
+
+
+def _write_firmware(
+    fw: _Firmware,
+    target: Path,
+    key: keys_mod.Key | None,
+    version: str,
+    security_counter: int | None,
+    lay: layout_mod.Layout,
+) -> tuple[bytes, dict[str, Any]]:
+    if fw.presigned:
+        target.write_bytes(fw.data)
+    else:
+        assert key is not None
+        sign_mod.sign(fw.path, key, target, version, security_counter=security_counter, lay=lay)
+    data = target.read_bytes()
+    info = mcuboot.parse(data, str(target))
+    key_hashes = info.find("KEYHASH")
+    image = {
+        "version": str(info.version),
+        "signed_here": not fw.presigned,
+        "key_type": key.key_type if key else None,
+        "key_fingerprint": keys_mod.fingerprint(key_hashes[0].value) if key_hashes else None,
+        "header_size": info.header_size,
+        "length": info.length,
+    }
+    return data, image
+
+
+def _documents(
+    items: list[Item], image: dict[str, Any] | None, base_url: str, now: datetime.datetime
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    manifest = {
+        "schema": MANIFEST_SCHEMA,
+        "tool": {"name": "degutool", "version": __version__, "imgtool": imgtool_version},
+        "created": now.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "base_url": base_url,
+        "image": image,
+        "items": {i.key: i.to_dict() for i in items},
+    }
+    desired: dict[str, str] = {}
+    for i in items:
+        desired[i.key] = i.url
+        desired[f"{i.key}_ver"] = i.md5
+    return manifest, {"state": {"desired": desired}}
+
+
 def release(
     out: Path,
     base_url: str,
@@ -194,106 +298,56 @@ def release(
         raise InputError("nothing to release: give --firmware, --script or --config")
     check_base_url(base_url)
     _check_out(out)
-
-    fw_data = _read(firmware, "firmware") if firmware else None
-    script_data = _read(script, "script") if script else None
-    config_data = _read(config, "config") if config else None
-    loaded_key = keys_mod.load(key) if key else None
     mcuboot.Version.parse(version)
-    files = [(p, d) for p, d in ((script, script_data), (config, config_data)) if p]
-    _check_volume(files, FatGeometry(lay.storage.size))  # type: ignore[arg-type]
 
-    presigned = fw_data is not None and mcuboot.is_image(fw_data)
-    if presigned:
-        assert firmware is not None and fw_data is not None
-        info = mcuboot.parse(fw_data, str(firmware))
-        fw_data = fw_data[: info.length]
-        sign_mod.check_fits(info.length, lay, str(firmware), "the image")
-        if loaded_key is not None:
-            check = verify(fw_data, loaded_key, str(firmware))
-            if not check.ok:
-                raise ImageError(
-                    f"{check.problems[0]}; release takes a signed image only with its own key"
-                )
-        log.info("%s is already signed (%s); releasing it as it is", firmware, info.version)
-    elif fw_data is not None:
-        assert firmware is not None
-        if loaded_key is None:
-            raise InputError(
-                f"firmware {firmware} is not signed: give --key to sign it (make one with "
-                "`degutool keygen`)"
-            )
-        # Refuse a bad input here, before any folder exists.
-        prepared = sign_mod.prepare(firmware, lay=lay)
-        sign_mod.check_fits(
-            len(prepared.data) + sign_mod.tlv_size(loaded_key.key_type, security_counter),
-            lay,
-            str(firmware),
+    files = {
+        name: (path, _read(path, what))
+        for name, path, what in (
+            (SCRIPT_FILE, script, "script"),
+            (CONFIG_FILE, config, "config"),
         )
+        if path is not None
+    }
+    fw_data = _read_firmware(firmware) if firmware else None
+    loaded_key = keys_mod.load(key) if key else None
+    _check_volume(list(files.values()), FatGeometry(lay.storage.size))
+    fw = None
+    if firmware is not None and fw_data is not None:
+        fw = _check_firmware(firmware, fw_data, loaded_key, version, security_counter, lay)
 
+    # Parents made here are removed again on failure, so a failure leaves nothing at all.
+    made = [p for p in reversed(out.absolute().parents) if not p.exists()]
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
     try:
         items: list[Item] = []
-        image: dict[str, Any] | None = None
-        if fw_data is not None:
-            assert firmware is not None
-            target = tmp / FIRMWARE_FILE
-            if presigned:
-                target.write_bytes(fw_data)
-                info = mcuboot.parse(fw_data, str(firmware))
-            else:
-                assert loaded_key is not None
-                info = sign_mod.sign(
-                    firmware, loaded_key, target, version, security_counter=security_counter,
-                    lay=lay,
-                )  # fmt: skip
-                fw_data = target.read_bytes()
-            key_hashes = info.find("KEYHASH")
-            image = {
-                "version": str(info.version),
-                "signed_here": not presigned,
-                "key_type": loaded_key.key_type if loaded_key else None,
-                "key_fingerprint": (
-                    keys_mod.fingerprint(key_hashes[0].value) if key_hashes else None
-                ),
-                "header_size": info.header_size,
-                "length": info.length,
-            }
+        image = None
+        if fw is not None:
+            data, image = _write_firmware(
+                fw, tmp / FIRMWARE_FILE, loaded_key, version, security_counter, lay
+            )
             items.append(
-                _item("firmware_system", FIRMWARE_FILE, fw_data, base_url,
-                      digest.md5_bytes(fw_data[: info.length]))
-            )  # fmt: skip
-        for shadow_key, name, data in (
-            ("script_user", SCRIPT_FILE, script_data),
-            ("config_user", CONFIG_FILE, config_data),
-        ):
-            if data is not None:
+                _item("firmware_system", FIRMWARE_FILE, data, base_url, digest.md5_bytes(data))
+            )
+        for shadow_key, name in (("script_user", SCRIPT_FILE), ("config_user", CONFIG_FILE)):
+            if name in files:
+                data = files[name][1]
                 (tmp / name).write_bytes(data)
                 items.append(_item(shadow_key, name, data, base_url, digest.md5_bytes(data)))
 
-        created = (now or datetime.datetime.now(datetime.UTC)).astimezone(datetime.UTC)
-        manifest = {
-            "schema": MANIFEST_SCHEMA,
-            "tool": {"name": "degutool", "version": __version__, "imgtool": imgtool_version},
-            "created": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "base_url": base_url,
-            "image": image,
-            "items": {i.key: i.to_dict() for i in items},
-        }
-        desired: dict[str, str] = {}
-        for i in items:
-            desired[i.key] = i.url
-            desired[f"{i.key}_ver"] = i.md5
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-        (tmp / "desired.json").write_text(
-            json.dumps({"state": {"desired": desired}}, indent=2) + "\n"
+        manifest, desired = _documents(
+            items, image, base_url, now or datetime.datetime.now(datetime.UTC)
         )
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        (tmp / "desired.json").write_text(json.dumps(desired, indent=2) + "\n")
         if out.exists():
             out.rmdir()  # empty, checked above
         os.replace(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        for parent in reversed(made):
+            with contextlib.suppress(OSError):
+                parent.rmdir()
         raise
     log.info("release of %s written to %s", ", ".join(i.file for i in items), out)
     return manifest

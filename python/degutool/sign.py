@@ -45,6 +45,7 @@ BOOT_MAX_IMG_SECTORS = 128
 BOOT_MAX_ALIGN = 8
 #: Cortex-M VTOR needs a table aligned to at least 128 bytes.
 VTOR_ALIGN = 128
+#: The nRF52840's RAM, where an initial stack pointer must point.
 RAM_START = 0x20000000
 RAM_END = 0x20040000
 #: Largest TLV value of each signature type (ECDSA DER signatures vary, up to 72 bytes).
@@ -67,11 +68,25 @@ def tlv_size(key_type: str, security_counter: int | None) -> int:
 
 @dataclass(frozen=True)
 class Prepared:
-    """The firmware as imgtool will take it: ``header_size`` zero bytes, then the code."""
+    """The firmware as imgtool will take it: the code after a zeroed header gap, or the code
+    alone with ``pad_header`` (imgtool prepends the header room, erased 0xFF, as
+    ``imgtool sign --pad-header`` does)."""
 
     data: bytes
     header_size: int
     source: str
+    pad_header: bool
+
+    @property
+    def size(self) -> int:
+        """Header room + code: the image before its TLVs."""
+        return len(self.data) + (self.header_size if self.pad_header else 0)
+
+
+def _already_signed(path: Path) -> ImageError:
+    return ImageError(
+        f"{path}: is already an MCUboot image; it is never signed twice (release takes it as it is)"
+    )
 
 
 def _vector_offset(data: bytes) -> int:
@@ -119,12 +134,12 @@ def _prepare_bin(path: Path, data: bytes, header_size: int, slot: layout_mod.Par
         # Gap form: the code runs at the slot base + its vector offset.
         _check_header_size(header_size, offset, str(path))
         _check_vectors(data[offset:], slot.offset + offset, slot, str(path))
-        return Prepared(data, header_size, str(path))
+        return Prepared(data, header_size, str(path), pad_header=False)
     # TODO: a .bin without a gap carries no load address; the reset vector is the only
     # evidence of where it was linked, so this is a plausibility check. A .hex is exact.
     _check_header_size(header_size, header_size, str(path))
     _check_vectors(data, slot.offset + header_size, slot, str(path))
-    return Prepared(bytes(header_size) + data, header_size, str(path))
+    return Prepared(data, header_size, str(path), pad_header=True)
 
 
 def _prepare_hex(path: Path, header_size: int, slot: layout_mod.Partition) -> Prepared:
@@ -143,6 +158,8 @@ def _prepare_hex(path: Path, header_size: int, slot: layout_mod.Partition) -> Pr
         )
     if first == slot.offset:
         data = ih.tobinstr(start=first, end=last)
+        if mcuboot.is_image(data):
+            raise _already_signed(path)
         offset = _vector_offset(data)
         if offset == 0:
             raise InputError(
@@ -152,7 +169,7 @@ def _prepare_hex(path: Path, header_size: int, slot: layout_mod.Partition) -> Pr
             )
         _check_header_size(header_size, offset, str(path))
         _check_vectors(data[offset:], first + offset, slot, str(path))
-        return Prepared(data, header_size, str(path))
+        return Prepared(data, header_size, str(path), pad_header=False)
     if first != slot.offset + header_size:
         raise InputError(
             f"{path}: data starts at 0x{first:x}, neither at slot 0's base 0x{slot.offset:x} "
@@ -162,7 +179,7 @@ def _prepare_hex(path: Path, header_size: int, slot: layout_mod.Partition) -> Pr
     _check_header_size(header_size, header_size, str(path))
     data = ih.tobinstr(start=first, end=last)
     _check_vectors(data, first, slot, str(path))
-    return Prepared(bytes(header_size) + data, header_size, str(path))
+    return Prepared(data, header_size, str(path), pad_header=True)
 
 
 def prepare(
@@ -182,10 +199,7 @@ def prepare(
         except OSError as e:
             raise InputError(f"{firmware}: cannot read firmware ({e.strerror})") from e
         if mcuboot.is_image(data):
-            raise ImageError(
-                f"{firmware}: is already an MCUboot image; it is never signed twice (release "
-                "takes it as it is)"
-            )
+            raise _already_signed(firmware)
         prepared = _prepare_bin(firmware, data, header_size, slot)
     return prepared
 
@@ -219,7 +233,7 @@ def sign(
     prepared = prepare(firmware, header_size, lay)
     if key.private is None:
         raise InputError(f"{key.path}: holds only a public key; signing needs the private key")
-    check_fits(len(prepared.data) + tlv_size(key.key_type, security_counter), lay, str(firmware))
+    check_fits(prepared.size + tlv_size(key.key_type, security_counter), lay, str(firmware))
 
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}.") as tmp:
@@ -229,7 +243,7 @@ def sign(
         img = imgtool_image.Image(
             version=imgtool_version.decode_version(str(ver)),
             header_size=header_size,
-            pad_header=False,
+            pad_header=prepared.pad_header,
             align=layout_mod.WRITE_ALIGN,
             slot_size=lay.slot0.size,
             max_sectors=BOOT_MAX_IMG_SECTORS,

@@ -7,11 +7,12 @@ imgtool.  The checks are the ones MCUboot's ``bootutil_img_validate`` makes for 
 slot 0:
 
 - the header magic and the TLV areas are well formed and lie inside the file;
-- the SHA-256 TLV equals SHA-256 of header + payload + protected TLV area;
-- the KEYHASH TLV equals SHA-256 of the given public key as MCUboot embeds it (or a PUBKEY
-  TLV holds that key);
+- the image hash TLV (SHA-256; SHA-384 or SHA-512 where imgtool chose it, as for a "pure"
+  Ed25519 image) equals that hash of header + payload + protected TLV area;
+- the KEYHASH TLV equals the same hash of the given public key as MCUboot embeds it (or a
+  PUBKEY TLV holds that key);
 - the signature TLV of the key's type verifies: ECDSA P-256 and RSA-2048 PSS (salt 32) over
-  the SHA-256 digest, Ed25519 over the digest (or over the hashed bytes when the image has a
+  the digest, Ed25519 over the digest (or over the hashed bytes when the image has a
   SIG_PURE TLV).
 
 Unlike ``imgtool verify``, a key hash that does not match the key is a failure: MCUboot finds
@@ -31,6 +32,13 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa,
 from . import mcuboot
 from .errors import ImageError
 from .keys import SIGNATURE_TLV, Key
+
+#: Image hash TLVs MCUboot knows: the hash of header + payload + protected TLVs.
+_HASHES = {
+    "SHA256": (hashlib.sha256, hashes.SHA256()),
+    "SHA384": (hashlib.sha384, hashes.SHA384()),
+    "SHA512": (hashlib.sha512, hashes.SHA512()),
+}
 
 
 @dataclass
@@ -61,19 +69,21 @@ class Verification:
         }
 
 
-def _signature_ok(key: Key, sig: bytes, digest: bytes, hashed: bytes, pure: bool) -> bool:
+def _signature_ok(
+    key: Key, sig: bytes, digest: bytes, alg: hashes.HashAlgorithm, hashed: bytes, pure: bool
+) -> bool:
     pub = key.public
     try:
         if isinstance(pub, ec.EllipticCurvePublicKey):
             # imgtool may pad an ECDSA signature to 72 bytes; the DER length says how long it is.
             der = sig[: sig[1] + 2] if len(sig) >= 2 else sig
-            pub.verify(der, digest, ec.ECDSA(utils.Prehashed(hashes.SHA256())))
+            pub.verify(der, digest, ec.ECDSA(utils.Prehashed(alg)))
         elif isinstance(pub, rsa.RSAPublicKey):
             pub.verify(
                 sig,
                 digest,
-                padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32),
-                utils.Prehashed(hashes.SHA256()),
+                padding.PSS(mgf=padding.MGF1(alg), salt_length=32),
+                utils.Prehashed(alg),
             )
         elif isinstance(pub, ed25519.Ed25519PublicKey):
             pub.verify(sig, hashed if pure else digest)
@@ -96,31 +106,35 @@ def verify(data: bytes, key: Key, source: str = "image") -> Verification:
     result.info = info
     result.checks["header"] = True
     hashed = data[: info.hashed_size]
-    digest = hashlib.sha256(hashed).digest()
-
-    hash_tlvs = info.find("SHA256")
     pure = bool(info.find("SIG_PURE"))
-    if len(hash_tlvs) != 1 and not pure:
-        result._fail("hash", f"{len(hash_tlvs)} SHA256 TLVs, expected one")
-    elif hash_tlvs and hash_tlvs[0].value != digest:
+
+    hash_tlvs = [t for t in info.tlvs if t.name in _HASHES and not t.protected]
+    if len(hash_tlvs) != 1:
+        result._fail("hash", f"{len(hash_tlvs)} image hash TLVs (SHA256/384/512), expected one")
+        return result
+    hash_tlv = hash_tlvs[0]
+    hashlib_alg, crypto_alg = _HASHES[hash_tlv.name]
+    digest = hashlib_alg(hashed).digest()
+    if hash_tlv.value != digest:
         result._fail(
             "hash",
-            f"SHA-256 TLV {hash_tlvs[0].value.hex()} does not match the image's "
+            f"{hash_tlv.name} TLV {hash_tlv.value.hex()} does not match the image's "
             f"{digest.hex()}: the image was changed after signing",
         )
     else:
         result.checks["hash"] = True
 
+    # MCUboot hashes the public key with the image's hash algorithm.
+    key_hash = hashlib_alg(key.public_bytes).digest()
     key_hashes = info.find("KEYHASH")
     pubkeys = info.find("PUBKEY")
     if key_hashes:
-        if key_hashes[0].value == key.key_hash:
+        if key_hashes[0].value == key_hash:
             result.checks["key_hash"] = True
         else:
             result._fail(
                 "key_hash",
-                f"signed for key {key_hashes[0].value.hex()}, not {key.path} "
-                f"({key.key_hash.hex()})",
+                f"signed for key {key_hashes[0].value.hex()}, not {key.path} ({key_hash.hex()})",
             )
     elif pubkeys:
         if pubkeys[0].value == key.public_bytes:
@@ -135,7 +149,7 @@ def verify(data: bytes, key: Key, source: str = "image") -> Verification:
     if not sigs:
         found = ", ".join(t.name for t in info.tlvs) or "none"
         result._fail("signature", f"no {sig_name} signature for {key.key_type} key (TLVs: {found})")
-    elif any(_signature_ok(key, t.value, digest, hashed, pure) for t in sigs):
+    elif any(_signature_ok(key, t.value, digest, crypto_alg, hashed, pure) for t in sigs):
         result.checks["signature"] = True
     else:
         result._fail("signature", f"the {sig_name} signature does not verify with {key.path}")

@@ -13,13 +13,22 @@ from .. import keys
 
 @click.command("keygen")
 @click.option(
-    "-k", "--key", "path", required=True, type=click.Path(path_type=Path),
+    "-k",
+    "--key",
+    "path",
+    required=True,
+    type=click.Path(path_type=Path),
     help="Where to write the private key (PEM); an existing file is never overwritten.",
-)  # fmt: skip
+)
 @click.option(
-    "-t", "--type", "key_type", type=click.Choice(keys.KEY_TYPES),
-    default=keys.DEFAULT_KEY_TYPE, show_default=True, help="Key type.",
-)  # fmt: skip
+    "-t",
+    "--type",
+    "key_type",
+    type=click.Choice(keys.KEY_TYPES),
+    default=keys.DEFAULT_KEY_TYPE,
+    show_default=True,
+    help="Key type.",
+)
 def keygen(path: Path, key_type: str) -> None:
     """Generate a signing key for MCUboot images and print its fingerprint."""
     key = keys.generate(path, key_type)

@@ -36,9 +36,16 @@ _PATH = click.Path(path_type=Path)
 @click.option("-o", "--out", required=True, type=_PATH, help="Release folder to create.")
 @click.option("--dts", type=_PATH, help="A build's zephyr.dts to take the layout from.")
 def release(
-    firmware: Path | None, script: Path | None, config: Path | None, key: Path | None,
-    version: str, security_counter: int | None, base_url: str, out: Path, dts: Path | None,
-) -> None:  # fmt: skip
+    firmware: Path | None,
+    script: Path | None,
+    config: Path | None,
+    key: Path | None,
+    version: str,
+    security_counter: int | None,
+    base_url: str,
+    out: Path,
+    dts: Path | None,
+) -> None:
     """Write degu.bin, main.py, CONFIG, manifest.json and desired.json into OUT."""
     manifest = release_mod.release(
         out,

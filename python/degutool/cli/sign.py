@@ -59,9 +59,14 @@ def _int(value: str) -> int:
     help="A build's zephyr.dts to take the layout from.",
 )
 def sign(
-    firmware: Path, key: Path, out: Path, version: str, header_size: str,
-    security_counter: str | None, dts: Path | None,
-) -> None:  # fmt: skip
+    firmware: Path,
+    key: Path,
+    out: Path,
+    version: str,
+    header_size: str,
+    security_counter: str | None,
+    dts: Path | None,
+) -> None:
     """Sign FIRMWARE (zephyr.bin or zephyr.hex) as an MCUboot image for slot 0."""
     info = sign_mod.sign(
         firmware,

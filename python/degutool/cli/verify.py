@@ -9,9 +9,9 @@ from pathlib import Path
 
 import click
 
-from .. import keys
+from .. import keys, mcuboot
 from .. import verify as verify_mod
-from ..errors import ImageError, InputError
+from ..errors import ImageError
 
 
 @click.command("verify")
@@ -26,10 +26,7 @@ from ..errors import ImageError, InputError
 @click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
 def verify(image: Path, key: Path, as_json: bool) -> None:
     """Check IMAGE against KEY; exit 0 only when every check passes."""
-    try:
-        data = image.read_bytes()
-    except OSError as e:
-        raise InputError(f"{image}: cannot read image ({e.strerror})") from e
+    data = mcuboot.read_bytes(image)
     result = verify_mod.verify(data, keys.load(key), str(image))
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
