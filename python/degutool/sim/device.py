@@ -98,10 +98,10 @@ def provision(
     eui = check_eui64(eui64)
     image = firmware if firmware is not None else idle_firmware()
     slots_probe = mcuboot.erased_slot(mcuboot.SLOT_SIZE)
-    if len(image) > len(slots_probe) - mcuboot.TRAILER_PAGE:
+    if len(image) > len(slots_probe) - mcuboot.TRAILER_SIZE:
         raise ImageError(
             f"firmware image is {len(image)} bytes; slot 0 has room for "
-            f"{len(slots_probe) - mcuboot.TRAILER_PAGE}: shrink the image"
+            f"{len(slots_probe) - mcuboot.TRAILER_SIZE}: shrink the image"
         )
     slots_probe[: len(image)] = image
     mcuboot.parse_image(slots_probe)

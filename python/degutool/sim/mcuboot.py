@@ -35,7 +35,7 @@ from pathlib import Path
 
 from ..errors import ImageError
 from ..layout import DEFAULT as _LAYOUT
-from ..layout import FLASH_PAGE
+from ..sign import trailer_size
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +50,9 @@ IMAGE_OK_OFF = -24
 COPY_DONE_OFF = -32
 SWAP_INFO_OFF = -40
 SWAP_SIZE_OFF = -48
-#: The trailer lives in the slot's last flash page; an image must end before it.
-TRAILER_PAGE = FLASH_PAGE
+#: Bytes the swap trailer (swap status, flags, magic) takes at the end of a slot; an image
+#: must end before them.  The release tool refuses larger images with the same number.
+TRAILER_SIZE = trailer_size()
 
 IMAGE_MAGIC = 0x96F3B83D
 TLV_INFO_MAGIC = 0x6907
@@ -226,7 +227,7 @@ def parse_image(slot: bytes | bytearray, slot_size: int | None = None) -> ImageI
             f"no MCUboot image: header magic is 0x{magic:08x}, not 0x{IMAGE_MAGIC:08x}"
         )
     major, minor, revision, build = _VERSION.unpack_from(slot, _HEADER.size)
-    limit = size - TRAILER_PAGE
+    limit = size - TRAILER_SIZE
     body_end = hdr_size + img_size
     if hdr_size < _HEADER.size + _VERSION.size or body_end > limit:
         raise ImageError(
@@ -332,10 +333,10 @@ class Slots:
         A confirmed image in slot 0 carries image_ok set, as ``imgtool sign --confirm`` does,
         so MCUboot never reverts it.
         """
-        if len(image) > self.size - TRAILER_PAGE:
+        if len(image) > self.size - TRAILER_SIZE:
             raise ImageError(
                 f"image is {len(image)} bytes; slot {index} has room for "
-                f"{self.size - TRAILER_PAGE}: shrink the image"
+                f"{self.size - TRAILER_SIZE}: shrink the image"
             )
         data = erased_slot(self.size)
         data[: len(image)] = image
@@ -347,7 +348,7 @@ class Slots:
 
 def _swap(primary: bytearray, secondary: bytearray, size: int) -> tuple[bytearray, bytearray]:
     """Exchange the slots' image areas; both trailers start erased as after MCUboot's swap."""
-    area = size - TRAILER_PAGE
+    area = size - TRAILER_SIZE
     new_primary = erased_slot(size)
     new_secondary = erased_slot(size)
     new_primary[:area] = secondary[:area]
@@ -380,7 +381,7 @@ def boot(folder: Path, size: int = SLOT_SIZE) -> BootResult:
             slots.write(1, erased_slot(size))
             kind = SwapType.NONE
     if kind in (SwapType.TEST, SwapType.PERM, SwapType.REVERT):
-        area = size - TRAILER_PAGE
+        area = size - TRAILER_SIZE
         primary, secondary = _swap(primary, secondary, size)
         write_magic(primary)
         write_swap_info(primary, kind)
