@@ -45,6 +45,7 @@ class Lab:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.www = root / "www"
+        root.mkdir(parents=True, exist_ok=True)
         self.store = ShadowStore(root / "shadow.db")
         self.gateway = Gateway(LocalBackend(self.store), root / "cache", fetch_timeout=10.0)
         self.server = GatewayServer(self.gateway, "127.0.0.1", 0)

@@ -240,7 +240,8 @@ class SimDevice:
         """Boot until stopped, powered down, or ``max_boots`` boots were made.
 
         After ``main.py`` returns or fails the device sits in the REPL, as the unit does,
-        until stopped.  Raises :class:`SimError` on a reboot loop.
+        until stopped (without ``max_boots``) or the run ends (with it).  Raises
+        :class:`SimError` on a reboot loop.
         """
         in_a_row = 0
         while not self.stop.is_set() and (max_boots is None or len(self.boots) < max_boots):
@@ -257,6 +258,9 @@ class SimDevice:
             if record.script is runtime.Outcome.RESET:
                 continue
             if record.script in (runtime.Outcome.EXITED, runtime.Outcome.ERROR):
-                self.stop.wait()
+                # The REPL: nothing happens until the device is stopped (or, with a boot
+                # limit, the run is over).
+                if max_boots is None:
+                    self.stop.wait()
             break
         return self.boots
