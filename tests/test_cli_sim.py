@@ -154,3 +154,31 @@ def test_run_refuses_bad_options(tmp_path, option: list[str], message: str) -> N
     result = _invoke("sim", "run", str(folder), *option)
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+def test_a_reboot_loop_is_stopped(tmp_path, monkeypatch) -> None:
+    from degutool.errors import SimError
+    from degutool.sim import device as device_mod
+    from degutool.sim.binding import BootAction
+
+    class AlwaysInstalls:
+        """A core that installs something at every boot: the loop the guard exists for."""
+
+        def __init__(self, *args: object) -> None:
+            pass
+
+        def boot(self) -> tuple[int, BootAction]:
+            return 0, BootAction.REBOOT
+
+        def __enter__(self) -> AlwaysInstalls:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+    folder = device_mod.provision(tmp_path / "dev", "00124b0000c11002", None)
+    monkeypatch.setattr(device_mod, "Device", AlwaysInstalls)
+    dev = device_mod.SimDevice(folder, device_mod.Gateway(), console=lambda line: None)
+    with pytest.raises(SimError, match="8 resets in a row installed something"):
+        dev.run()
+    assert len(dev.boots) == device_mod.MAX_REBOOTS_IN_A_ROW
