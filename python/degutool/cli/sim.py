@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from .. import keys
 from ..errors import InputError
 from ..sim import device as device_mod
 from ..sim.runtime import Board
@@ -92,6 +93,11 @@ def provision(
 @click.option("--max-boots", type=int, default=None, help="Stop after this many boots.")
 @click.option("--adc", multiple=True, help="Voltage on an ADC channel: CHANNEL=VOLTS.")
 @click.option("--pin", "pins", multiple=True, help="Level of an input pin: PORT.PIN=0|1.")
+@click.option(
+    "--key",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The bootloader's key (PEM): MCUboot then checks every image's signature.",
+)
 def run(
     folder: Path,
     gateway: str,
@@ -100,6 +106,7 @@ def run(
     max_boots: int | None,
     adc: tuple[str, ...],
     pins: tuple[str, ...],
+    key: Path | None,
 ) -> None:
     """Boot the device in FOLDER and run it until Ctrl-C (or --max-boots)."""
     gw = parse_gateway(gateway)
@@ -110,6 +117,7 @@ def run(
         console=click.echo,
         board=_board(adc, pins),
         max_attempts=max_attempts,
+        bootloader_key=keys.load(key) if key else None,
         stop=threading.Event(),
     )
     try:

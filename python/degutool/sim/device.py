@@ -30,6 +30,7 @@ from imgtool import image as imgtool_image
 from imgtool.version import decode_version
 
 from ..errors import ImageError, InputError, SimError
+from ..keys import Key
 from ..layout import DEFAULT as LAYOUT
 from ..layout import IMAGE_HEADER_SIZE
 from . import mcuboot, runtime
@@ -167,6 +168,8 @@ class BootRecord:
     ota_rc: int
     action: BootAction
     script: runtime.Outcome | None = None
+    #: Why the bootloader erased slot 1 instead of swapping it in, when it did.
+    rejected: str | None = None
 
 
 @dataclass
@@ -182,6 +185,8 @@ class SimDevice:
     board: runtime.Board = field(default_factory=runtime.Board)
     max_attempts: int = 0
     time_scale: float = 1.0
+    #: The bootloader's public key: when set, the simulated MCUboot checks signatures.
+    bootloader_key: Key | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     boots: list[BootRecord] = field(default_factory=list)
 
@@ -194,7 +199,7 @@ class SimDevice:
     def boot_once(self) -> BootRecord:
         """One reset: bootloader, OTA boot check, then main.py when nothing was installed."""
         number = len(self.boots) + 1
-        result = mcuboot.boot(self.folder)
+        result = mcuboot.boot(self.folder, key=self.bootloader_key)
         if result.rejected:
             self._say(f"MCUboot: image in slot 1 rejected: {result.rejected}")
         device = Device(
@@ -207,7 +212,9 @@ class SimDevice:
         )
         with device:
             rc, action = device.boot()
-            record = BootRecord(number, result.swap, result.image.version, rc, action)
+            record = BootRecord(
+                number, result.swap, result.image.version, rc, action, rejected=result.rejected
+            )
             self.boots.append(record)
             log.info(
                 "device %s boot %d: swap %s, firmware %s, ota_boot %d, %s",

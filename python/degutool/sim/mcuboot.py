@@ -34,8 +34,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ImageError
+from ..keys import Key
 from ..layout import DEFAULT as _LAYOUT
 from ..sign import trailer_size
+from ..verify import verify
 
 log = logging.getLogger(__name__)
 
@@ -215,8 +217,7 @@ def parse_image(slot: bytes | bytearray, slot_size: int | None = None) -> ImageI
     Raises :class:`ImageError` naming what is wrong: no header magic, a header whose sizes
     do not fit the slot, a missing TLV area, no SHA256 TLV, or a hash that does not match.
 
-    TODO: the signature TLV is not verified (MCUboot does, with the key built into the
-    bootloader); the simulated device has no bootloader key to check it against.
+    The signature is checked by :func:`check_signature` when the device has a bootloader key.
     """
     size = len(slot) if slot_size is None else slot_size
     if len(slot) < _HEADER.size + _VERSION.size:
@@ -274,6 +275,13 @@ def parse_image(slot: bytes | bytearray, slot_size: int | None = None) -> ImageI
         total_size=end,
         sha256=digest,
     )
+
+
+def check_signature(slot: bytes | bytearray, info: ImageInfo, key: Key) -> None:
+    """MCUboot's signature check with the key built into the bootloader (degutool.verify)."""
+    result = verify(bytes(slot[: info.total_size]), key, "image")
+    if not result.ok:
+        raise ImageError(result.problems[0] if result.problems else "image does not verify")
 
 
 def erased_slot(size: int = SLOT_SIZE) -> bytearray:
@@ -356,8 +364,12 @@ def _swap(primary: bytearray, secondary: bytearray, size: int) -> tuple[bytearra
     return new_primary, new_secondary
 
 
-def boot(folder: Path, size: int = SLOT_SIZE) -> BootResult:
+def boot(folder: Path, size: int = SLOT_SIZE, key: Key | None = None) -> BootResult:
     """Run the simulated MCUboot over a device folder's slots.
+
+    With ``key`` (the bootloader's public key) every image must carry a signature by it, in
+    slot 1 before a swap and in slot 0 before it boots (MCUBOOT_VALIDATE_PRIMARY_SLOT);
+    without one only header, sizes and hash are checked.
 
     Returns what was done and the image that now boots from slot 0; raises
     :class:`ImageError` when slot 0 holds no valid image (the real MCUboot then stops with
@@ -373,6 +385,8 @@ def boot(folder: Path, size: int = SLOT_SIZE) -> BootResult:
             info = parse_image(secondary, size)
             if info.flags & IMAGE_F_NON_BOOTABLE:
                 raise ImageError("image is flagged non-bootable")
+            if key is not None:
+                check_signature(secondary, info, key)
         except ImageError as e:
             # boot_validate_slot: an invalid secondary image is erased so it is not tried
             # again, and the primary boots unchanged.
@@ -381,6 +395,8 @@ def boot(folder: Path, size: int = SLOT_SIZE) -> BootResult:
             slots.write(1, erased_slot(size))
             kind = SwapType.NONE
     if kind in (SwapType.TEST, SwapType.PERM, SwapType.REVERT):
+        # TODO: MCUboot's swap status (resuming a swap a power cut interrupted) is not
+        # simulated; both slot files are rewritten whole, slot 1 first.
         area = size - TRAILER_SIZE
         primary, secondary = _swap(primary, secondary, size)
         write_magic(primary)
@@ -394,4 +410,6 @@ def boot(folder: Path, size: int = SLOT_SIZE) -> BootResult:
         slots.write(0, primary)
         log.info("MCUboot: swap type %s done", kind.name.lower())
     info = parse_image(primary, size)
+    if key is not None:
+        check_signature(primary, info, key)
     return BootResult(swap=kind, image=info, rejected=rejected)
