@@ -12,7 +12,7 @@ from pathlib import Path
 import aiocoap
 import pytest
 from aiocoap.optiontypes import BlockOption
-from degutool.gateway import Gateway, GatewayServer, LocalBackend, ThingMap
+from degutool.gateway import Gateway, GatewayServer, LocalBackend, ShadowTimeout, ThingMap
 from degutool.lab.fileserver import FileServer
 from degutool.shadow import ShadowStore
 
@@ -352,3 +352,28 @@ def test_devices_share_download_and_mapping(tmp_path: Path) -> None:
         assert lab.store.things() == ["alice"]
 
     run(tmp_path, scenario, things=ThingMap(names={euis[0]: "alice"}))
+
+
+def test_status_failed_reread_forgets_the_old(tmp_path: Path) -> None:
+    class Flaky(LocalBackend):
+        fail = False
+
+        def get(self, thing: str) -> dict:
+            if self.fail:
+                raise ShadowTimeout("shadow service timed out")
+            return super().get(thing)
+
+    async def scenario(lab: Lab) -> None:
+        lab.gateway.backend = backend = Flaky(lab.store)
+        lab.store.update(THING, json.dumps(lab.desired()).encode())
+        path = f"update/status/{EUI}"
+        assert code(await lab.request(aiocoap.PUT, path)) == "2.04"
+        assert code(await lab.request(aiocoap.GET, path)) == "2.05"
+        backend.fail = True
+        resp = await lab.request(aiocoap.PUT, path)
+        assert (code(resp), resp.payload) == ("5.04", b"shadow service timed out")
+        assert code(await lab.request(aiocoap.GET, path)) == "4.04"
+        resp = await lab.request(aiocoap.GET, f"thing/{EUI}")
+        assert (code(resp), resp.payload) == ("5.04", b"shadow service timed out")
+
+    run(tmp_path, scenario)

@@ -310,3 +310,35 @@ def test_publish_bad_target(lab: Lab, tmp_path: Path) -> None:
     assert err == (
         "degutool: error: --to '/srv/www': only s3://BUCKET/PREFIX targets are supported\n"
     )
+
+
+def test_publish_to_lab_api(lab: Lab, tmp_path: Path) -> None:
+    from degutool.lab.publish import publish_to_lab
+
+    urls, version = publish_to_lab(make_release(tmp_path / "r9", "http://h/"), THING, lab.state)
+    assert urls == {
+        "script_user": lab.state.files_url + "releases/r9/main.py",
+        "config_user": lab.state.files_url + "releases/r9/CONFIG",
+    }
+    assert version == 1
+    assert fetch(urls["config_user"]) == CONFIG
+
+
+def test_gateway_command_mqtt(tmp_path: Path) -> None:
+    from degutool.lab.broker import Mosquitto
+
+    with Mosquitto(tmp_path / "broker") as broker:
+        rc, out, err = invoke("gateway", "--port", "0", "--mqtt", f"127.0.0.1:{broker.port}",
+                              "--cache", str(tmp_path / "c"), "--run-for", "0.2")  # fmt: skip
+    assert (rc, err) == (0, "")
+    assert out.endswith(f"(shadow: mqtt, cache: {tmp_path / 'c'})\n")
+
+
+def test_gateway_command_mqtt_unreachable(tmp_path: Path) -> None:
+    from degutool.lab.ports import free_port
+
+    port = free_port()
+    rc, out, err = invoke("gateway", "--port", "0", "--mqtt", f"127.0.0.1:{port}")
+    assert (rc, out) == (1, "")
+    assert err.startswith(f"degutool: error: Could not connect to MQTT broker 127.0.0.1:{port}: ")
+    assert len(err.splitlines()) == 1

@@ -104,6 +104,8 @@ class Gateway(aiocoap.resource.Resource):
     :param fetch_timeout: seconds allowed for one download.
     :param post_wait: seconds the first ``POST update/<item>`` waits for the download before
         answering 2.03, so a small local file is answered 2.04 at once.
+    :param workers: threads for shadow calls; ``fetchers``: threads for downloads (more
+        downloads wait their turn, their devices polling with 2.03).
     """
 
     def __init__(
@@ -114,6 +116,7 @@ class Gateway(aiocoap.resource.Resource):
         fetch_timeout: float = 60.0,
         post_wait: float = 0.5,
         workers: int = 16,
+        fetchers: int = 8,
     ) -> None:
         super().__init__()
         self.backend = backend
@@ -124,13 +127,16 @@ class Gateway(aiocoap.resource.Resource):
         self.post_wait = post_wait
         self._devices: dict[str, _Device] = {}
         self._inflight: dict[tuple[str, str, int], asyncio.Future[Fetched]] = {}
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gateway")
+        # Two pools: slow downloads must never hold up the shadow calls of other devices.
+        self._shadow_pool = ThreadPoolExecutor(workers, thread_name_prefix="gateway-shadow")
+        self._fetch_pool = ThreadPoolExecutor(fetchers, thread_name_prefix="gateway-fetch")
         #: Downloads started (not served from the cache), for tests and the bench.
         self.downloads = 0
 
     def close(self) -> None:
         """Stop the worker threads (running downloads finish first)."""
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        self._shadow_pool.shutdown(wait=True, cancel_futures=True)
+        self._fetch_pool.shutdown(wait=True, cancel_futures=True)
 
     # aiocoap: assemble Block1 requests (POST bodies) but leave Block2 to this class, which
     # reads each block of a file from disk.
@@ -166,7 +172,7 @@ class Gateway(aiocoap.resource.Resource):
                 return await self._status_put(eui, device)
             if method == aiocoap.GET:
                 return self._status_get(device)
-        elif len(path) == 3 and path[0] == "update":
+        else:
             item = path[1]
             if item not in ITEM_CAPS:
                 raise _Reply("4.04", f"unknown item {item[:32]}")
@@ -177,14 +183,12 @@ class Gateway(aiocoap.resource.Resource):
                 return await self._item_post(device, item, request.payload)
             if method == aiocoap.GET:
                 return self._item_get(device, item, request)
-        else:
-            raise _Reply("4.04", "no such resource")
         raise _Reply("4.05", f"{method} not allowed here")
 
     async def _backend(self, call: str, *args: Any) -> Any:
         loop = asyncio.get_running_loop()
         try:
-            return await loop.run_in_executor(self._pool, getattr(self.backend, call), *args)
+            return await loop.run_in_executor(self._shadow_pool, getattr(self.backend, call), *args)
         except BackendError as e:
             raise _Reply(e.coap_code, str(e)) from None
 
@@ -216,12 +220,12 @@ class Gateway(aiocoap.resource.Resource):
         return response
 
     async def _status_put(self, eui: str, device: _Device) -> aiocoap.Message:
+        device.status = None  # a failed re-read must not leave the older one to GET
         try:
             doc = await self._backend("get", self.things.thing(eui))
         except _Reply as r:
             if r.code != "4.04":
                 raise
-            device.status = None
             return aiocoap.Message(code=Code.CHANGED)
         desired = doc.get("state", {}).get("desired", {})
         device.status = {
@@ -287,7 +291,7 @@ class Gateway(aiocoap.resource.Resource):
         part = self.cache_dir / f"{ver}.{os.urandom(4).hex()}.fetch"
         try:
             fetched = await loop.run_in_executor(
-                self._pool, fetch_to_file, url, part, cap, self.fetch_timeout
+                self._fetch_pool, fetch_to_file, url, part, cap, self.fetch_timeout
             )
         except FetchError as e:
             log.warning("fetch of %s failed: %s %s", url, e.code, e.diagnostic)

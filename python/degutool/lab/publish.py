@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from ..errors import DeguError, InputError
+from .state import LabState
 
 log = logging.getLogger(__name__)
 
@@ -140,3 +141,23 @@ def desired_update(release: Release, urls: dict[str, str]) -> dict[str, Any]:
     desired = dict(release.desired)
     desired.update(urls)
     return {"state": {"desired": desired}}
+
+
+def publish_to_lab(folder: Path, thing: str, state: LabState) -> tuple[dict[str, str], int]:
+    """`degutool publish` against a running lab in one call: copy the release in ``folder``
+    to the lab's file server and set the thing's desired.  Returns (URL by item, shadow
+    version).
+
+    :raises InputError: the release folder is not usable.
+    :raises ShadowError: the lab's shadow service refused or is not reachable.
+    """
+    from .shadowclient import ShadowClient
+
+    release = read_release(folder)
+    urls = copy_to_root(release, Path(state.files_root), state.files_url)
+    client = ShadowClient(state.shadow_url, lab=True)
+    try:
+        reply = client.update(thing, desired_update(release, urls))
+    finally:
+        client.close()
+    return urls, int(reply["version"])

@@ -9,7 +9,11 @@ Decisions where AWS's documentation leaves room, written down once:
 - an array is one leaf (one metadata timestamp, compared as a whole in the delta);
 - an object emptied by ``null`` deletes is removed with its last key;
 - a request document over 8192 bytes, or a resulting ``desired`` or ``reported`` over 8192
-  bytes, is refused with 413; more than 6 levels of nesting in ``state`` with 400.
+  bytes, is refused with 413; more than 6 levels of nesting in ``state`` with 400;
+- ``/update/delta`` is published after an accepted update that has a ``desired`` section and
+  leaves a delta; its ``state`` is the whole delta, not only the keys of that update;
+- a deleted shadow's version carries on when it is created again (AWS does so for 48 hours;
+  the lab keeps it for good).
 """
 
 from __future__ import annotations
