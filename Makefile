@@ -9,6 +9,8 @@ VENV      ?= .venv
 PYTHON    ?= python3
 BUILD     ?= build
 BIN        = $(VENV)/bin
+# The simulated Degu's library, from this build (degutool sim, the e2e tests, make demo).
+export DEGU_SIM_LIB ?= $(abspath $(BUILD))/ota/sim/libdegu_sim.so
 
 # Debian packages: host C build (jsmn, mbedtls, libcoap, sanitizers, libFuzzer), the
 # Cortex-M cross compiler for test images and size checks, mosquitto for the lab.

@@ -57,11 +57,18 @@ class _Watch:
                 self.cond.wait(min(left, 0.5))
 
 
+def _shown(arg: str | Path) -> str:
+    """An argument as the operator would type it: paths under the current folder relative."""
+    if isinstance(arg, Path) and arg.is_absolute() and arg.is_relative_to(Path.cwd()):
+        return str(arg.relative_to(Path.cwd()))
+    return str(arg)
+
+
 def _degutool(*args: str | Path) -> None:
     """Run a degutool command in this process, echoed as the operator would type it."""
     from . import cli
 
-    argv = [str(a) for a in args]
+    argv = [_shown(a) for a in args]
     click.echo(f"$ degutool {shlex.join(argv)}")
     code = cli.main(argv, prog_name="degutool", standalone_mode=False)
     if code:
