@@ -16,6 +16,7 @@ firmware digest work on real bytes.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -226,7 +227,8 @@ class SimDevice:
                 action.name.lower(),
             )
             if rc < 0:
-                self._say(f"gateway not reached ({rc}); running {SCRIPT}")
+                name = errno.errorcode.get(-rc, str(rc))
+                self._say(f"gateway not reached ({name}); running {SCRIPT}")
             if action is BootAction.REBOOT:
                 return record
             script = self.folder / VOLUME / SCRIPT
