@@ -38,7 +38,7 @@ ATTEMPTS = 3
     ids=["404", "digest-mismatch", "cut-mid-file", "over-limit"],
 )
 def test_failed_update_keeps_old_script(tmp_path, path, content, ver, reason) -> None:
-    eui = "00124b00000000e" + str(len(path) % 10)
+    eui = "00124b00000000e1"
     served = path.split("/", 1)[1] if path.startswith(("404/", "cut")) else path
     (tmp_path / "www" / served).parent.mkdir(parents=True, exist_ok=True)
     (tmp_path / "www" / served).write_bytes(content)
