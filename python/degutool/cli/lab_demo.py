@@ -84,11 +84,19 @@ def _degutool(*args: str | Path) -> None:
     show_default=True,
     help="Folder for the lab, the device and the release (emptied first).",
 )
-@click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds per wait.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=120.0,
+    show_default=True,
+    help="Seconds per wait.",
+)
 @click.option("--alice", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              default=EXAMPLES / "main.py", show_default=True)  # fmt: skip
+              default=EXAMPLES / "main.py", show_default=True,
+              help="The main.py the device starts with.")  # fmt: skip
 @click.option("--bob", type=click.Path(path_type=Path, dir_okay=False, exists=True),
-              default=EXAMPLES / "bob" / "main.py", show_default=True)  # fmt: skip
+              default=EXAMPLES / "bob" / "main.py", show_default=True,
+              help="The main.py released to it.")  # fmt: skip
 def demo(lab_folder: Path, timeout: float, alice: Path, bob: Path) -> None:
     """Run the walkthrough: a simulated Degu goes from Alice's main.py to Bob's."""
     if lab_folder.exists():
