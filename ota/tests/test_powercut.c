@@ -8,7 +8,8 @@
  * goes after its Nth write (counted over all boots of the run), and it then restarts until a
  * boot has nothing left to do.  After every restart's ota_init() the item must be the old one
  * or the new one, byte for byte; at the end it must be the new one.  N grows until a run
- * finishes without reaching the cut.
+ * finishes without reaching the cut.  A second round tears the Nth write when it is a file or
+ * slot write (half of it lands); state saves stay atomic, as port.h promises.
  */
 
 #include <stdio.h>
@@ -23,12 +24,38 @@ enum kind {
 	KIND_SCRIPT,
 	KIND_CONFIG,
 	KIND_FIRMWARE,
+	/* all three in one update */
+	KIND_ALL,
 };
 
-static const char *const kind_names[] = {"script_user", "config_user", "firmware_system"};
+static const char *const kind_names[] = {"script_user", "config_user", "firmware_system",
+					 "all three"};
 
-/* 1: old, 2: new, 0: neither (none or a mix). */
+static int which_one(struct scenario *s, enum kind kind);
+
+/* 1: old, 2: new, 0: neither (none or a mix); for all three: 2 only when all are new. */
 static int which(struct scenario *s, enum kind kind)
+{
+	int item;
+	int all = 2;
+
+	if (kind != KIND_ALL) {
+		return which_one(s, kind);
+	}
+	for (item = KIND_SCRIPT; item <= KIND_FIRMWARE; item++) {
+		int one = which_one(s, (enum kind)item);
+
+		if (one == 0) {
+			return 0;
+		}
+		if (one == 1) {
+			all = 1;
+		}
+	}
+	return all;
+}
+
+static int which_one(struct scenario *s, enum kind kind)
 {
 	const char *text;
 	char md5[33];
@@ -58,13 +85,15 @@ static void want(struct scenario *s, enum kind kind)
 		scenario_want_script(s);
 	} else if (kind == KIND_CONFIG) {
 		scenario_want_config(s);
-	} else {
+	} else if (kind == KIND_FIRMWARE) {
 		scenario_want_fw(s);
+	} else {
+		scenario_want_all(s);
 	}
 }
 
 /* One run with the cut after write @p cut. @return true when the cut was reached. */
-static bool run(enum kind kind, unsigned long cut, int *boots_needed)
+static bool run(enum kind kind, unsigned long cut, bool tear, int *boots_needed)
 {
 	struct scenario s;
 	bool cut_reached = false;
@@ -74,8 +103,11 @@ static bool run(enum kind kind, unsigned long cut, int *boots_needed)
 	scenario_init(&s);
 	want(&s, kind);
 	/* 128-byte blocks: more writes, more cut points */
-	s.rig->fake.items[kind].max_szx = 3;
+	s.rig->fake.items[0].max_szx = 3;
+	s.rig->fake.items[1].max_szx = 3;
+	s.rig->fake.items[2].max_szx = 3;
 	s.rig->fake.cut_after = cut;
+	s.rig->fake.tear = tear;
 
 	for (boot = 1; boot <= MAX_BOOTS && !converged; boot++) {
 		int state;
@@ -90,8 +122,8 @@ static bool run(enum kind kind, unsigned long cut, int *boots_needed)
 		}
 		state = which(&s, kind);
 		if (state == 0) {
-			fprintf(stderr, "%s, cut after write %lu, boot %d: neither old nor new\n",
-				kind_names[kind], cut, boot);
+			fprintf(stderr, "%s, cut %s write %lu, boot %d: neither old nor new\n",
+				kind_names[kind], tear ? "tearing" : "after", cut, boot);
 		}
 		CHECK(state != 0);
 		CHECK(fake_file_find(&s.rig->fake, "main.new") == NULL);
@@ -114,10 +146,15 @@ static bool run(enum kind kind, unsigned long cut, int *boots_needed)
 	CHECK(converged);
 	CHECK_INT(which(&s, kind), 2);
 	CHECK(!s.rig->fake.trial || s.rig->fake.confirmed);
-	CHECK_HAS(s.rig->fake.report,
-		  ver_of(kind_names[kind], kind == KIND_SCRIPT   ? s.md5_script_new
-					   : kind == KIND_CONFIG ? s.md5_config_new
-								 : s.md5_fw_new));
+	if (kind == KIND_SCRIPT || kind == KIND_ALL) {
+		CHECK_HAS(s.rig->fake.report, ver_of("script_user", s.md5_script_new));
+	}
+	if (kind == KIND_CONFIG || kind == KIND_ALL) {
+		CHECK_HAS(s.rig->fake.report, ver_of("config_user", s.md5_config_new));
+	}
+	if (kind == KIND_FIRMWARE || kind == KIND_ALL) {
+		CHECK_HAS(s.rig->fake.report, ver_of("firmware_system", s.md5_fw_new));
+	}
 	CHECK_HAS(s.rig->fake.report, "\"items\":{}");
 	if (boot - 1 > *boots_needed) {
 		*boots_needed = boot - 1;
@@ -128,20 +165,24 @@ static bool run(enum kind kind, unsigned long cut, int *boots_needed)
 
 int main(void)
 {
+	int tear;
 	int kind;
 
-	for (kind = KIND_SCRIPT; kind <= KIND_FIRMWARE; kind++) {
-		unsigned long cut = 1;
-		int boots = 0;
+	/* A clean cut after the Nth write, then one that tears the Nth file or slot write. */
+	for (tear = 0; tear <= 1; tear++) {
+		for (kind = KIND_SCRIPT; kind <= KIND_ALL; kind++) {
+			unsigned long cut = 1;
+			int boots = 0;
 
-		while (run((enum kind)kind, cut, &boots)) {
-			cut++;
+			while (run((enum kind)kind, cut, tear, &boots)) {
+				cut++;
+			}
+			/* a test that tried no cut at all would prove nothing */
+			CHECK(cut > 5);
+			printf("%s%s: %lu cut points tried (%lu cuts + 1 uncut run), at most %d "
+			       "boots to converge\n",
+			       kind_names[kind], tear ? " (torn writes)" : "", cut, cut - 1, boots);
 		}
-		/* a test that tried no cut at all would prove nothing */
-		CHECK(cut > 5);
-		printf("%s: %lu cut points tried (%lu cuts + 1 uncut run), at most %d boots to "
-		       "converge\n",
-		       kind_names[kind], cut, cut - 1, boots);
 	}
 	return check_summary("test_powercut");
 }

@@ -73,11 +73,24 @@ static void test_json_out(void)
 
 static const char full_doc[] =
 	"{\"state\":{\"desired\":{\"script_user\":\"http://h/main.py\","
-	"\"script_user_ver\":\"0CC175B9C0F1B6A831C399E269772661\",\"other\":{\"a\":[1,2,{\"b\":"
-	"null}],\"t\":true},\"n\":-1.5e3,\"config_user\":\"http://h/CONFIG\"},"
-	"\"reported\":{\"script_user_ver\":\"none\",\"firmware_system_ver\":\"5d41402abc4b2a76b9719d"
-	"911017c592\"},\"delta\":{\"x\":1}},\"metadata\":{\"desired\":{\"script_user\":{\"timestamp\""
-	":1}}},\"version\":12,\"timestamp\":1700000000}";
+	"\"script_user_ver\":\"0CC175B9C0F1B6A831C399E269772661\","
+	"\"other\":{\"a\":[1,2,{\"b\":null}],\"t\":true},\"n\":-1.5e3,"
+	"\"config_user\":\"http://h/CONFIG\"},"
+	"\"reported\":{\"script_user_ver\":\"none\","
+	"\"firmware_system_ver\":\"5d41402abc4b2a76b9719d911017c592\"},"
+	"\"delta\":{\"x\":1}},"
+	"\"metadata\":{\"desired\":{\"script_user\":{\"timestamp\":1}}},"
+	"\"version\":12,\"timestamp\":1700000000}";
+
+static const char delta_doc[] =
+	"{\"state\":{\"script_user\":null,\"firmware_system\":\"http://h/d.bin\","
+	"\"firmware_system_ver\":\"5d41402abc4b2a76b9719d911017c592\"},"
+	"\"metadata\":{},\"version\":13}";
+
+static int parse(struct rig *rig, const char *doc, struct ota_desired *d)
+{
+	return ota_desired_parse(&rig->ota, doc, strlen(doc), d);
+}
 
 static void test_desired_full_and_delta(struct rig *rig)
 {
@@ -99,14 +112,7 @@ static void test_desired_full_and_delta(struct rig *rig)
 	CHECK_INT(d.item[2].ver_state, OTA_FIELD_ABSENT);
 
 	/* delta: only the keys it carries change; null deletes */
-	ret = ota_desired_parse(&rig->ota,
-				"{\"state\":{\"script_user\":null,\"firmware_system\":\"http://h/d"
-				".bin\",\"firmware_system_ver\":\"5d41402abc4b2a76b9719d911017c592\""
-				"},\"metadata\":{},\"version\":13}",
-				strlen("{\"state\":{\"script_user\":null,\"firmware_system\":\"http"
-				       "://h/d.bin\",\"firmware_system_ver\":\"5d41402abc4b2a76b9719d"
-				       "911017c592\"},\"metadata\":{},\"version\":13}"),
-				&d);
+	ret = parse(rig, delta_doc, &d);
 	CHECK_INT(ret, 0);
 	CHECK_INT(d.item[0].url_state, OTA_FIELD_ABSENT);
 	CHECK_INT(d.item[0].ver_state, OTA_FIELD_SET);
@@ -116,8 +122,7 @@ static void test_desired_full_and_delta(struct rig *rig)
 	CHECK_INT(d.item[2].ver_state, OTA_FIELD_SET);
 
 	/* a full desired state replaces: keys it lacks are absent */
-	ret = ota_desired_parse(&rig->ota, "{\"state\":{\"desired\":{\"config_user_ver\":\"abc\"}}}",
-				strlen("{\"state\":{\"desired\":{\"config_user_ver\":\"abc\"}}}"), &d);
+	ret = parse(rig, "{\"state\":{\"desired\":{\"config_user_ver\":\"abc\"}}}", &d);
 	CHECK_INT(ret, 0);
 	CHECK_INT(d.item[0].ver_state, OTA_FIELD_ABSENT);
 	CHECK_INT(d.item[1].url_state, OTA_FIELD_ABSENT);

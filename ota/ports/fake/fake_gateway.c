@@ -60,7 +60,11 @@ static int serve(const uint8_t *data, size_t size, const struct ota_block2 *req,
 	memcpy(buf, data + off, len);
 	rsp->payload_len = len;
 	rsp->has_block2 = true;
-	rsp->block2 = (struct ota_block2){.num = want.num, .more = off + len < size, .szx = want.szx};
+	rsp->block2 = (struct ota_block2){
+		.num = want.num,
+		.more = off + len < size,
+		.szx = want.szx,
+	};
 	rsp->has_size2 = true;
 	rsp->size2 = (uint32_t)size;
 	return 0;
@@ -216,7 +220,8 @@ int fake_gateway_request(void *ctx, enum ota_coap_method method, const char *pat
 			return answer(rsp, CODE(2, 4), NULL, buf, buf_len);
 		}
 		if (fake->status_code != 0) {
-			return answer(rsp, fake->status_code, "shadow service failed", buf, buf_len);
+			return answer(rsp, fake->status_code, "shadow service failed", buf,
+				      buf_len);
 		}
 		if (fake->desired_doc == NULL) {
 			return answer(rsp, CODE(4, 4), "no shadow", buf, buf_len);
