@@ -377,3 +377,14 @@ def test_status_failed_reread_forgets_the_old(tmp_path: Path) -> None:
         assert (code(resp), resp.payload) == ("5.04", b"shadow service timed out")
 
     run(tmp_path, scenario)
+
+
+def test_diagnostic_cut_at_128_bytes_whole_characters(tmp_path: Path) -> None:
+    async def scenario(lab: Lab) -> None:
+        resp = await lab.request(aiocoap.POST, f"thing/{EUI}", {"state": {"é" * 100: {}}})
+        assert code(resp) == "5.02"
+        assert len(resp.payload) <= 128
+        text = resp.payload.decode()  # valid UTF-8
+        assert text.startswith("State contains an invalid node: 'éé")
+
+    run(tmp_path, scenario)

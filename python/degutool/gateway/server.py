@@ -71,7 +71,8 @@ class _Reply(Exception):
         self.diagnostic = diagnostic
 
     def message(self) -> aiocoap.Message:
-        text = self.diagnostic.encode()[:MAX_DIAGNOSTIC_BYTES]
+        # Cut at 128 bytes without splitting a UTF-8 sequence.
+        text = self.diagnostic.encode()[:MAX_DIAGNOSTIC_BYTES].decode(errors="ignore").encode()
         return aiocoap.Message(code=_CODES[self.code], payload=text, content_format=CF_TEXT)
 
 
