@@ -405,7 +405,8 @@ def boot(folder: Path, size: int = SLOT_SIZE, key: Key | None = None) -> BootRes
         if kind in (SwapType.PERM, SwapType.REVERT):
             write_image_ok(primary)
         write_copy_done(primary)
-        # Slot 1 first: a crash in between leaves two copies of the new image, never none.
+        # Slot 1 first: a crash in between leaves the running image in both slots (the
+        # update is lost and fetched again), never a trial image without its fallback.
         slots.write(1, secondary)
         slots.write(0, primary)
         log.info("MCUboot: swap type %s done", kind.name.lower())
