@@ -9,13 +9,15 @@ VENV      ?= .venv
 PYTHON    ?= python3
 BUILD     ?= build
 BIN        = $(VENV)/bin
+# The simulated Degu's library, from this build (degutool sim, the e2e tests, make demo).
+export DEGU_SIM_LIB ?= $(abspath $(BUILD))/ota/sim/libdegu_sim.so
 
 # Debian packages: host C build (jsmn, mbedtls, libcoap, sanitizers, libFuzzer), the
 # Cortex-M cross compiler for test images and size checks, mosquitto for the lab.
 APT_PACKAGES = cmake ninja-build gcc clang libclang-rt-14-dev libjsmn-dev libmbedtls-dev \
 	libcoap3-dev gcc-arm-none-eabi libnewlib-arm-none-eabi mosquitto mtools
 
-.PHONY: setup demo test lint clean
+.PHONY: setup demo demo-release test lint clean
 
 setup: $(VENV)/.installed $(BUILD)/.built
 
@@ -44,7 +46,13 @@ $(BUILD)/.built: $(BUILD)/.apt FORCE
 
 FORCE:
 
-# `make demo FIRMWARE=build/zephyr/zephyr.bin` adds a firmware to the release: an unsigned
+# The walkthrough (issue 5): a lab on loopback and one simulated Degu going from Alice's
+# main.py to Bob's through `degutool release`, `publish` and `status`; exits non-zero with
+# the reason when a step does not happen in time.
+demo: setup
+	$(BIN)/degutool lab demo --lab out/demo
+
+# `make demo-release FIRMWARE=build/zephyr/zephyr.bin` adds a firmware to the release: an unsigned
 # zephyr.bin/.hex is signed with KEY (a demo key is made in out/ when none is given); a
 # signed image is released as it is.
 FIRMWARE ?=
@@ -53,7 +61,7 @@ DEMO_KEY  = out/demo-key.pem
 KEY      ?= $(if $(FIRMWARE),$(shell $(BIN)/degutool info $(FIRMWARE) >/dev/null 2>&1 \
 	|| echo $(DEMO_KEY)))
 
-demo: setup
+demo-release: setup
 	@mkdir -p out && rm -rf out/release
 	@if [ "$(KEY)" = "$(DEMO_KEY)" ] && [ ! -f $(DEMO_KEY) ]; then \
 		$(BIN)/degutool keygen --key $(DEMO_KEY); fi

@@ -20,6 +20,7 @@ from typing import Any
 from degutool.gateway.backend import LocalBackend
 from degutool.gateway.server import Gateway, GatewayServer
 from degutool.lab.fileserver import FileServer
+from degutool.shadow.document import ShadowRequestError
 from degutool.shadow.store import ShadowStore
 from degutool.sim import device as device_mod
 from degutool.sim.runtime import Outcome
@@ -45,6 +46,7 @@ class Lab:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.www = root / "www"
+        root.mkdir(parents=True, exist_ok=True)
         self.store = ShadowStore(root / "shadow.db")
         self.gateway = Gateway(LocalBackend(self.store), root / "cache", fetch_timeout=10.0)
         self.server = GatewayServer(self.gateway, "127.0.0.1", 0)
@@ -92,7 +94,9 @@ class Lab:
         """The device's reported state (empty before its first report)."""
         try:
             doc = self.store.get(thing(eui))
-        except Exception:  # noqa: BLE001 - no shadow yet
+        except ShadowRequestError as e:
+            if e.code != 404:
+                raise
             return {}
         return doc.get("state", {}).get("reported", {})
 

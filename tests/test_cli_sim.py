@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -111,3 +112,73 @@ def test_parse_gateway(value: str, host: str, port: int) -> None:
 def test_parse_gateway_refuses(value: str) -> None:
     with pytest.raises(InputError, match="is not 1..65535"):
         parse_gateway(value)
+
+
+def test_run_boots_and_runs_the_script(tmp_path) -> None:
+    from .e2e_lab import Lab
+
+    script = tmp_path / "main.py"
+    script.write_text(
+        "from machine import ADC, Pin\n"
+        "print('adc', ADC(1).read(), 'pin', Pin(('GPIO_1', 8), Pin.IN, Pin.PULL_UP).value())\n"
+    )
+    folder = tmp_path / "dev"
+    assert _invoke(
+        "sim", "provision", str(folder), "--eui64", "00124b0000c11000", "--script", str(script)
+    ).exit_code == 0  # fmt: skip
+    with Lab(tmp_path / "lab") as lab:
+        result = _invoke(
+            "sim", "run", str(folder), "--gateway", f"127.0.0.1:{lab.server.port}",
+            "--ack-timeout-ms", "200", "--max-boots", "1", "--adc", "1=0.9", "--pin", "GPIO_1.8=0",
+        )  # fmt: skip
+        rep = lab.reported("00124b0000c11000")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == "[00124b0000c11000] adc 1024 pin 0\n"
+    assert result.stderr.splitlines()[-1] == (
+        "boot 1: swap none, firmware 0.0.0+0, ota_boot 0, run, main.py exited"
+    )
+    assert rep["script_user_ver"] == hashlib.md5(script.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--adc", "one=1"], "--adc 'one=1': use CHANNEL=VOLTS"),
+        (["--pin", "GPIO_7.1=1"], "--pin 'GPIO_7.1=1': use PORT.PIN=LEVEL"),
+        (["--gateway", "127.0.0.1:99999"], "port '99999' is not 1..65535"),
+    ],
+)
+def test_run_refuses_bad_options(tmp_path, option: list[str], message: str) -> None:
+    folder = tmp_path / "dev"
+    assert _invoke("sim", "provision", str(folder), "--eui64", "00124b0000c11001").exit_code == 0
+    result = _invoke("sim", "run", str(folder), *option)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+def test_a_reboot_loop_is_stopped(tmp_path, monkeypatch) -> None:
+    from degutool.errors import SimError
+    from degutool.sim import device as device_mod
+    from degutool.sim.binding import BootAction
+
+    class AlwaysInstalls:
+        """A core that installs something at every boot: the loop the guard exists for."""
+
+        def __init__(self, *args: object) -> None:
+            pass
+
+        def boot(self) -> tuple[int, BootAction]:
+            return 0, BootAction.REBOOT
+
+        def __enter__(self) -> AlwaysInstalls:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            pass
+
+    folder = device_mod.provision(tmp_path / "dev", "00124b0000c11002", None)
+    monkeypatch.setattr(device_mod, "Device", AlwaysInstalls)
+    dev = device_mod.SimDevice(folder, device_mod.Gateway(), console=lambda line: None)
+    with pytest.raises(SimError, match="8 resets in a row installed something"):
+        dev.run()
+    assert len(dev.boots) == device_mod.MAX_REBOOTS_IN_A_ROW

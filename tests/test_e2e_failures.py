@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from degutool.sim import mcuboot
 
 from .e2e_lab import Lab
 
@@ -37,7 +38,7 @@ ATTEMPTS = 3
     ids=["404", "digest-mismatch", "cut-mid-file", "over-limit"],
 )
 def test_failed_update_keeps_old_script(tmp_path, path, content, ver, reason) -> None:
-    eui = "00124b00000000e" + str(len(path) % 10)
+    eui = "00124b00000000e1"
     served = path.split("/", 1)[1] if path.startswith(("404/", "cut")) else path
     (tmp_path / "www" / served).parent.mkdir(parents=True, exist_ok=True)
     (tmp_path / "www" / served).write_bytes(content)
@@ -76,3 +77,41 @@ def test_failed_update_keeps_old_script(tmp_path, path, content, ver, reason) ->
     assert (tmp_path / eui / "fat" / "main.py").read_bytes() == ALICE
     assert sorted(p.name for p in (tmp_path / eui / "fat").iterdir()) == ["main.py"]
     assert not any("Bob" in line for line in dev.lines)
+
+
+def test_firmware_over_the_slot_keeps_old_image(tmp_path) -> None:
+    eui = "00124b00000000f0"
+    big = bytes(range(256)) * 1800  # 460800 bytes: more than slot 1 holds
+    (tmp_path / "www").mkdir(parents=True)
+    (tmp_path / "www" / "degu.bin").write_bytes(big)
+    with Lab(tmp_path) as lab:
+        dev = lab.device(tmp_path, eui, ALICE)
+        dev.wait_line("Hello! I'm Alice.")
+        old_slot0 = (tmp_path / eui / "slot0.bin").read_bytes()
+        lab.set_desired(
+            eui,
+            {
+                "firmware_system": lab.url("degu.bin"),
+                "firmware_system_ver": hashlib.md5(big).hexdigest(),
+            },
+        )
+        rep = lab.wait_reported(
+            eui,
+            lambda r: (
+                r.get("ota", {}).get("items", {}).get("firmware_system", {}).get("attempts")
+                == ATTEMPTS
+            ),
+            f"{ATTEMPTS} attempts",
+        )
+        seen = len(dev.lines)
+        dev.wait_line("Hello! I'm Alice.", after=seen + 19)
+        dev.stop()
+
+    record = rep["ota"]["items"]["firmware_system"]
+    assert "over cap 450560" in record["error"], json.dumps(rep)
+    assert lab.requests["/degu.bin"] == ATTEMPTS
+    assert len(dev.dev.boots) == 1 + ATTEMPTS
+    assert (tmp_path / eui / "slot0.bin").read_bytes() == old_slot0
+    assert (tmp_path / eui / "slot1.bin").read_bytes()[:4] == b"\xff" * 4
+    length = mcuboot.parse_image(old_slot0).total_size
+    assert rep["firmware_system_ver"] == hashlib.md5(old_slot0[:length]).hexdigest()

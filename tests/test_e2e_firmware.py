@@ -12,6 +12,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from degutool import keys
 from degutool.sim import mcuboot
 from degutool.sim.binding import BootAction
 from degutool.sim.runtime import Outcome
@@ -109,3 +110,48 @@ def test_unconfirmed_firmware_is_reverted(tmp_path, signed_image, firmware_bin, 
     assert slot0[: len(old)] == old
     assert mcuboot.read_trailer(slot0).image_ok is mcuboot.Flag.SET
     assert rep["firmware_system_ver"] == hashlib.md5(old).hexdigest()
+
+
+def test_image_signed_with_another_key_is_refused(
+    tmp_path, signed_image, firmware_bin, ecdsa_key, rsa_key
+):
+    old = signed_image.read_bytes()
+    with Lab(tmp_path) as lab:
+        dev = lab.provision(tmp_path, EUI, SCRIPT, firmware=old)
+        dev.bootloader_key = keys.load(ecdsa_key)
+        _, desired = _release(lab, tmp_path, firmware_bin, rsa_key)
+        lab.set_desired(EUI, desired)
+        boots = [dev.boot_once()]
+        while boots[-1].action is BootAction.REBOOT and len(boots) < 10:
+            boots.append(dev.boot_once())
+        rep = lab.reported(EUI)
+
+    # Each attempt: downloaded and verified by the core, refused by the bootloader's key
+    # check, then counted as reverted; the third ends the loop.
+    assert [b.action for b in boots] == [BootAction.REBOOT] * 3 + [BootAction.RUN]
+    for refused in boots[1:]:
+        assert refused.swap is mcuboot.SwapType.NONE
+        assert refused.firmware_version == "1.2.3+4"
+        assert "signed for key" in (refused.rejected or "")
+    assert (tmp_path / EUI / "slot1.bin").read_bytes() == bytes(mcuboot.erased_slot())
+    assert (tmp_path / EUI / "slot0.bin").read_bytes()[: len(old)] == old
+    assert rep["firmware_system_ver"] == hashlib.md5(old).hexdigest()
+    record = rep["ota"]["items"]["firmware_system"]
+    assert (record["ver"], record["attempts"], record["error"]) == (
+        desired["firmware_system_ver"], 3, "reverted",
+    )  # fmt: skip
+
+
+def test_signed_release_boots_under_the_bootloader_key(
+    tmp_path, signed_image, firmware_bin, ecdsa_key
+):
+    with Lab(tmp_path) as lab:
+        dev = lab.provision(tmp_path, EUI, SCRIPT, firmware=signed_image.read_bytes())
+        dev.bootloader_key = keys.load(ecdsa_key)
+        _, desired = _release(lab, tmp_path, firmware_bin, ecdsa_key)
+        lab.set_desired(EUI, desired)
+        assert dev.boot_once().action is BootAction.REBOOT
+        trial = dev.boot_once()
+        rep = lab.reported(EUI)
+    assert (trial.swap, trial.firmware_version) == (mcuboot.SwapType.TEST, "2.0.0+7")
+    assert rep["firmware_system_ver"] == desired["firmware_system_ver"]

@@ -51,3 +51,31 @@ def test_alice_becomes_bob(tmp_path) -> None:
     assert rep["script_user_ver"] == md5
     assert rep["script_user"] == desired["script_user"]
     assert rep["ota"]["state"] == "idle"
+
+
+def test_a_fleet_updates_through_one_gateway(tmp_path) -> None:
+    euis = [f"00124b00000f{i:04x}" for i in range(1, 6)]
+    with Lab(tmp_path) as lab:
+        devs = [lab.device(tmp_path, eui, ALICE) for eui in euis]
+        for dev in devs:
+            dev.wait_line("Hello! I'm Alice.")
+        dist = tmp_path / "dist"
+        result = run(
+            "release", "--script", EXAMPLES / "bob" / "main.py",
+            "--base-url", lab.url("releases/bob/"), "--out", dist,
+        )  # fmt: skip
+        assert result.exit_code == 0, result.stderr
+        desired = lab.publish(dist, "bob")["state"]["desired"]
+        for eui in euis:
+            lab.set_desired(eui, desired)
+        for dev in devs:
+            dev.wait_line("Hello! I'm Bob.")
+            dev.stop()
+        reported = [lab.reported(eui)["script_user_ver"] for eui in euis]
+
+    assert reported == [hashlib.md5(BOB).hexdigest()] * len(euis)
+    for eui, dev in zip(euis, devs, strict=True):
+        assert (tmp_path / eui / "fat" / "main.py").read_bytes() == BOB
+        assert all(line.startswith(f"[{eui}] ") for line in dev.lines)
+    # The gateway fetched the file once and served it to every device.
+    assert lab.requests["/releases/bob/main.py"] == 1

@@ -186,3 +186,18 @@ def test_slot_file_of_wrong_size_is_refused(tmp_path) -> None:
     (tmp_path / "slot0.bin").write_bytes(b"\xff" * 100)
     with pytest.raises(ImageError, match="holds 100 bytes, a slot holds 450560"):
         mcuboot.boot(tmp_path)
+
+
+@pytest.mark.parametrize(("spare", "fits"), [(0, True), (-4, False)])
+def test_image_must_end_before_the_trailer(tmp_path, spare: int, fits: bool) -> None:
+    # Unsigned imgtool image: 0x200 header, payload, TLV info (4) + SHA256 TLV (4 + 32).
+    room = SIZE - mcuboot.TRAILER_SIZE
+    image = make_image(tmp_path, "edge", "1.0.0", payload_size=room - 0x200 - 40 - spare)
+    assert len(image) == room - spare
+    slot = mcuboot.erased_slot(SIZE)
+    slot[: len(image)] = image
+    if fits:
+        assert mcuboot.parse_image(slot).total_size == room
+    else:
+        with pytest.raises(ImageError, match=f"past the room the slot has \\(0x{room:x}\\)"):
+            mcuboot.parse_image(slot)

@@ -175,3 +175,26 @@ def test_open_reads_the_volume(tmp_path, monkeypatch) -> None:
         "    print(e.args[0])\n",
     )
     assert (got, lines) == (Outcome.EXITED, ["name=Alice name=Alice", str(errno.ENOENT)])
+
+
+def test_scripts_in_threads_see_their_own_board(tmp_path) -> None:
+    source = (
+        "from machine import ADC\nimport time\n"
+        "for _ in range(20):\n    print(ADC(0).read())\n    time.sleep(0.01)\n"
+    )
+    results: dict[int, list[str]] = {}
+
+    def one(volts: float, index: int) -> None:
+        folder = tmp_path / str(index)
+        folder.mkdir()
+        (folder / "main.py").write_text(source)
+        lines: list[str] = []
+        run_script(folder / "main.py", RecordingCore(), lines.append, Board(adc_volts={0: volts}))
+        results[index] = lines
+
+    threads = [threading.Thread(target=one, args=(v, i)) for i, v in enumerate((0.9, 1.8, 2.7))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == {0: ["1024"] * 20, 1: ["2048"] * 20, 2: ["3072"] * 20}

@@ -7,8 +7,9 @@
  * libFuzzer target: Block2 reassembly (ota_fetch()) over a gateway whose responses come from
  * the input.
  *
- * Input: one byte choosing the size cap, then records of 12 bytes, each followed by its
- * payload:
+ * Input: one byte choosing the size cap (bits 0-1) and whether the sink fails on its second
+ * call, as a full flash or volume does (bit 2); then records of 12 bytes, each followed by
+ * its payload:
  *
  *   0      what the port returns: bits 0-2 = 6 -ETIMEDOUT, 7 -EMSGSIZE, else a response;
  *          bit 4: code from byte 1 (else 2.05)
@@ -23,8 +24,9 @@
  * When the input runs out the gateway stops answering.  Besides the sanitizers, every run
  * checks: each request asks for the offset reached so far with szx 0..6; the sink gets every
  * accepted payload unchanged, at contiguous offsets; the count reported is the count handed
- * to the sink and within the cap; a transfer that succeeds ends on a block without More and,
- * when a Size2 was announced, holds exactly that many bytes.
+ * to the sink and within the cap; a sink's error is passed up unchanged; a transfer that
+ * succeeds ends on a block without More and, when a Size2 was announced, holds exactly that
+ * many bytes.
  */
 
 #include <errno.h>
@@ -46,6 +48,8 @@ struct feed {
 	uint32_t size2;
 	bool has_size2;
 	bool last_more;
+	bool sink_fails;
+	int sink_calls;
 };
 
 static struct ota ota;
@@ -143,6 +147,9 @@ static int fuzz_sink(void *ctx, uint32_t offset, const uint8_t *data, size_t len
 	check(offset == f->sunk);
 	check(len > 0 && len == f->payload_len && memcmp(data, f->payload, len) == 0);
 	check(total == (f->has_size2 ? f->size2 : 0));
+	if (f->sink_fails && ++f->sink_calls == 2) {
+		return -ENOSPC;
+	}
 	f->sunk += (uint32_t)len;
 
 	return 0;
@@ -177,6 +184,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&feed, 0, sizeof(feed));
 	feed.data = data + 1;
 	feed.left = size - 1;
+	feed.sink_fails = (data[0] & 4) != 0;
 
 	memset(&ota, 0, sizeof(ota));
 	ota.port = &port;
@@ -190,6 +198,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ret == 0) {
 		check(!feed.last_more);
 		check(!feed.has_size2 || received == feed.size2);
+	} else if (feed.sink_fails && feed.sink_calls == 2) {
+		check(ret == -ENOSPC);
 	} else {
 		check(ret < 0 && ota.reason[0] != '\0');
 	}

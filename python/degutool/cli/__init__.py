@@ -32,6 +32,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("sim", "sim"),
     ("gateway", "gateway"),
     ("lab", "lab"),
+    # adds `lab demo` to the lab group (the walkthrough, owned by the sim package)
+    ("lab_demo", "lab"),
     ("publish", "publish"),
     ("status", "status"),
 ]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from .. import keys
 from ..errors import InputError
 from ..sim import device as device_mod
 from ..sim.runtime import Board
@@ -87,11 +88,28 @@ def provision(
 @sim.command("run")
 @click.argument("folder", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.option("--gateway", default="127.0.0.1:5683", show_default=True, help="HOST:PORT")
-@click.option("--ack-timeout-ms", default=0, help="CoAP ACK_TIMEOUT (0: RFC 7252's 2000).")
-@click.option("--max-attempts", default=0, help="Downloads per desired digest (0: 3).")
-@click.option("--max-boots", type=int, default=None, help="Stop after this many boots.")
+@click.option(
+    "--ack-timeout-ms",
+    type=click.IntRange(0, 60000),
+    default=0,
+    help="CoAP ACK_TIMEOUT (0: RFC 7252's 2000).",
+)
+@click.option(
+    "--max-attempts",
+    type=click.IntRange(0, 255),
+    default=0,
+    help="Downloads per desired digest (0: 3).",
+)
+@click.option(
+    "--max-boots", type=click.IntRange(1), default=None, help="Stop after this many boots."
+)
 @click.option("--adc", multiple=True, help="Voltage on an ADC channel: CHANNEL=VOLTS.")
 @click.option("--pin", "pins", multiple=True, help="Level of an input pin: PORT.PIN=0|1.")
+@click.option(
+    "--key",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="The bootloader's key (PEM): MCUboot then checks every image's signature.",
+)
 def run(
     folder: Path,
     gateway: str,
@@ -100,6 +118,7 @@ def run(
     max_boots: int | None,
     adc: tuple[str, ...],
     pins: tuple[str, ...],
+    key: Path | None,
 ) -> None:
     """Boot the device in FOLDER and run it until Ctrl-C (or --max-boots)."""
     gw = parse_gateway(gateway)
@@ -110,6 +129,7 @@ def run(
         console=click.echo,
         board=_board(adc, pins),
         max_attempts=max_attempts,
+        bootloader_key=keys.load(key) if key else None,
         stop=threading.Event(),
     )
     try:

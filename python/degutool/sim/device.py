@@ -16,6 +16,7 @@ firmware digest work on real bytes.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -30,6 +31,7 @@ from imgtool import image as imgtool_image
 from imgtool.version import decode_version
 
 from ..errors import ImageError, InputError, SimError
+from ..keys import Key
 from ..layout import DEFAULT as LAYOUT
 from ..layout import IMAGE_HEADER_SIZE
 from . import mcuboot, runtime
@@ -98,10 +100,10 @@ def provision(
     eui = check_eui64(eui64)
     image = firmware if firmware is not None else idle_firmware()
     slots_probe = mcuboot.erased_slot(mcuboot.SLOT_SIZE)
-    if len(image) > len(slots_probe) - mcuboot.TRAILER_PAGE:
+    if len(image) > len(slots_probe) - mcuboot.TRAILER_SIZE:
         raise ImageError(
             f"firmware image is {len(image)} bytes; slot 0 has room for "
-            f"{len(slots_probe) - mcuboot.TRAILER_PAGE}: shrink the image"
+            f"{len(slots_probe) - mcuboot.TRAILER_SIZE}: shrink the image"
         )
     slots_probe[: len(image)] = image
     mcuboot.parse_image(slots_probe)
@@ -167,6 +169,8 @@ class BootRecord:
     ota_rc: int
     action: BootAction
     script: runtime.Outcome | None = None
+    #: Why the bootloader erased slot 1 instead of swapping it in, when it did.
+    rejected: str | None = None
 
 
 @dataclass
@@ -182,6 +186,8 @@ class SimDevice:
     board: runtime.Board = field(default_factory=runtime.Board)
     max_attempts: int = 0
     time_scale: float = 1.0
+    #: The bootloader's public key: when set, the simulated MCUboot checks signatures.
+    bootloader_key: Key | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     boots: list[BootRecord] = field(default_factory=list)
 
@@ -194,7 +200,7 @@ class SimDevice:
     def boot_once(self) -> BootRecord:
         """One reset: bootloader, OTA boot check, then main.py when nothing was installed."""
         number = len(self.boots) + 1
-        result = mcuboot.boot(self.folder)
+        result = mcuboot.boot(self.folder, key=self.bootloader_key)
         if result.rejected:
             self._say(f"MCUboot: image in slot 1 rejected: {result.rejected}")
         device = Device(
@@ -207,7 +213,9 @@ class SimDevice:
         )
         with device:
             rc, action = device.boot()
-            record = BootRecord(number, result.swap, result.image.version, rc, action)
+            record = BootRecord(
+                number, result.swap, result.image.version, rc, action, rejected=result.rejected
+            )
             self.boots.append(record)
             log.info(
                 "device %s boot %d: swap %s, firmware %s, ota_boot %d, %s",
@@ -219,7 +227,8 @@ class SimDevice:
                 action.name.lower(),
             )
             if rc < 0:
-                self._say(f"gateway not reached ({rc}); running {SCRIPT}")
+                name = errno.errorcode.get(-rc, str(rc))
+                self._say(f"gateway not reached ({name}); running {SCRIPT}")
             if action is BootAction.REBOOT:
                 return record
             script = self.folder / VOLUME / SCRIPT
@@ -240,7 +249,8 @@ class SimDevice:
         """Boot until stopped, powered down, or ``max_boots`` boots were made.
 
         After ``main.py`` returns or fails the device sits in the REPL, as the unit does,
-        until stopped.  Raises :class:`SimError` on a reboot loop.
+        until stopped (without ``max_boots``) or the run ends (with it).  Raises
+        :class:`SimError` on a reboot loop.
         """
         in_a_row = 0
         while not self.stop.is_set() and (max_boots is None or len(self.boots) < max_boots):
@@ -257,6 +267,9 @@ class SimDevice:
             if record.script is runtime.Outcome.RESET:
                 continue
             if record.script in (runtime.Outcome.EXITED, runtime.Outcome.ERROR):
-                self.stop.wait()
+                # The REPL: nothing happens until the device is stopped (or, with a boot
+                # limit, the run is over).
+                if max_boots is None:
+                    self.stop.wait()
             break
         return self.boots

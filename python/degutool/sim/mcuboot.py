@@ -34,8 +34,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import ImageError
+from ..keys import Key
 from ..layout import DEFAULT as _LAYOUT
-from ..layout import FLASH_PAGE
+from ..sign import trailer_size
+from ..verify import verify
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +52,9 @@ IMAGE_OK_OFF = -24
 COPY_DONE_OFF = -32
 SWAP_INFO_OFF = -40
 SWAP_SIZE_OFF = -48
-#: The trailer lives in the slot's last flash page; an image must end before it.
-TRAILER_PAGE = FLASH_PAGE
+#: Bytes the swap trailer (swap status, flags, magic) takes at the end of a slot; an image
+#: must end before them.  The release tool refuses larger images with the same number.
+TRAILER_SIZE = trailer_size()
 
 IMAGE_MAGIC = 0x96F3B83D
 TLV_INFO_MAGIC = 0x6907
@@ -214,8 +217,7 @@ def parse_image(slot: bytes | bytearray, slot_size: int | None = None) -> ImageI
     Raises :class:`ImageError` naming what is wrong: no header magic, a header whose sizes
     do not fit the slot, a missing TLV area, no SHA256 TLV, or a hash that does not match.
 
-    TODO: the signature TLV is not verified (MCUboot does, with the key built into the
-    bootloader); the simulated device has no bootloader key to check it against.
+    The signature is checked by :func:`check_signature` when the device has a bootloader key.
     """
     size = len(slot) if slot_size is None else slot_size
     if len(slot) < _HEADER.size + _VERSION.size:
@@ -226,7 +228,7 @@ def parse_image(slot: bytes | bytearray, slot_size: int | None = None) -> ImageI
             f"no MCUboot image: header magic is 0x{magic:08x}, not 0x{IMAGE_MAGIC:08x}"
         )
     major, minor, revision, build = _VERSION.unpack_from(slot, _HEADER.size)
-    limit = size - TRAILER_PAGE
+    limit = size - TRAILER_SIZE
     body_end = hdr_size + img_size
     if hdr_size < _HEADER.size + _VERSION.size or body_end > limit:
         raise ImageError(
@@ -273,6 +275,13 @@ def parse_image(slot: bytes | bytearray, slot_size: int | None = None) -> ImageI
         total_size=end,
         sha256=digest,
     )
+
+
+def check_signature(slot: bytes | bytearray, info: ImageInfo, key: Key) -> None:
+    """MCUboot's signature check with the key built into the bootloader (degutool.verify)."""
+    result = verify(bytes(slot[: info.total_size]), key, "image")
+    if not result.ok:
+        raise ImageError(result.problems[0] if result.problems else "image does not verify")
 
 
 def erased_slot(size: int = SLOT_SIZE) -> bytearray:
@@ -332,10 +341,10 @@ class Slots:
         A confirmed image in slot 0 carries image_ok set, as ``imgtool sign --confirm`` does,
         so MCUboot never reverts it.
         """
-        if len(image) > self.size - TRAILER_PAGE:
+        if len(image) > self.size - TRAILER_SIZE:
             raise ImageError(
                 f"image is {len(image)} bytes; slot {index} has room for "
-                f"{self.size - TRAILER_PAGE}: shrink the image"
+                f"{self.size - TRAILER_SIZE}: shrink the image"
             )
         data = erased_slot(self.size)
         data[: len(image)] = image
@@ -347,7 +356,7 @@ class Slots:
 
 def _swap(primary: bytearray, secondary: bytearray, size: int) -> tuple[bytearray, bytearray]:
     """Exchange the slots' image areas; both trailers start erased as after MCUboot's swap."""
-    area = size - TRAILER_PAGE
+    area = size - TRAILER_SIZE
     new_primary = erased_slot(size)
     new_secondary = erased_slot(size)
     new_primary[:area] = secondary[:area]
@@ -355,8 +364,12 @@ def _swap(primary: bytearray, secondary: bytearray, size: int) -> tuple[bytearra
     return new_primary, new_secondary
 
 
-def boot(folder: Path, size: int = SLOT_SIZE) -> BootResult:
+def boot(folder: Path, size: int = SLOT_SIZE, key: Key | None = None) -> BootResult:
     """Run the simulated MCUboot over a device folder's slots.
+
+    With ``key`` (the bootloader's public key) every image must carry a signature by it, in
+    slot 1 before a swap and in slot 0 before it boots (MCUBOOT_VALIDATE_PRIMARY_SLOT);
+    without one only header, sizes and hash are checked.
 
     Returns what was done and the image that now boots from slot 0; raises
     :class:`ImageError` when slot 0 holds no valid image (the real MCUboot then stops with
@@ -372,6 +385,8 @@ def boot(folder: Path, size: int = SLOT_SIZE) -> BootResult:
             info = parse_image(secondary, size)
             if info.flags & IMAGE_F_NON_BOOTABLE:
                 raise ImageError("image is flagged non-bootable")
+            if key is not None:
+                check_signature(secondary, info, key)
         except ImageError as e:
             # boot_validate_slot: an invalid secondary image is erased so it is not tried
             # again, and the primary boots unchanged.
@@ -380,7 +395,9 @@ def boot(folder: Path, size: int = SLOT_SIZE) -> BootResult:
             slots.write(1, erased_slot(size))
             kind = SwapType.NONE
     if kind in (SwapType.TEST, SwapType.PERM, SwapType.REVERT):
-        area = size - TRAILER_PAGE
+        # TODO: MCUboot's swap status (resuming a swap a power cut interrupted) is not
+        # simulated; both slot files are rewritten whole, slot 1 first.
+        area = size - TRAILER_SIZE
         primary, secondary = _swap(primary, secondary, size)
         write_magic(primary)
         write_swap_info(primary, kind)
@@ -388,9 +405,12 @@ def boot(folder: Path, size: int = SLOT_SIZE) -> BootResult:
         if kind in (SwapType.PERM, SwapType.REVERT):
             write_image_ok(primary)
         write_copy_done(primary)
-        # Slot 1 first: a crash in between leaves two copies of the new image, never none.
+        # Slot 1 first: a crash in between leaves the running image in both slots (the
+        # update is lost and fetched again), never a trial image without its fallback.
         slots.write(1, secondary)
         slots.write(0, primary)
         log.info("MCUboot: swap type %s done", kind.name.lower())
     info = parse_image(primary, size)
+    if key is not None:
+        check_signature(primary, info, key)
     return BootResult(swap=kind, image=info, rejected=rejected)
