@@ -62,10 +62,10 @@ extern "C" {
 
 /** Log levels of degu_sim_set_log_level(), as Zephyr numbers them. */
 #define DEGU_SIM_LOG_NONE 0
-#define DEGU_SIM_LOG_ERR  1
-#define DEGU_SIM_LOG_WRN  2
-#define DEGU_SIM_LOG_INF  3
-#define DEGU_SIM_LOG_DBG  4
+#define DEGU_SIM_LOG_ERR 1
+#define DEGU_SIM_LOG_WRN 2
+#define DEGU_SIM_LOG_INF 3
+#define DEGU_SIM_LOG_DBG 4
 
 /** A simulated device: its folder, its gateway and the OTA core's context. */
 struct degu_sim;

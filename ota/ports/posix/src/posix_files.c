@@ -82,8 +82,7 @@ static int posix_fat_path(struct ota_posix *posix, const char *name, char *path,
 	return posix_join(path, len, posix->fat_dir, name);
 }
 
-int posix_file_open(void *ctx, const char *name, enum ota_file_mode mode,
-		    struct ota_file **file)
+int posix_file_open(void *ctx, const char *name, enum ota_file_mode mode, struct ota_file **file)
 {
 	struct ota_posix *posix = ctx;
 	char path[PATH_MAX];
