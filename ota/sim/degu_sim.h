@@ -137,7 +137,7 @@ DEGU_SIM_API int degu_sim_update_shadow(struct degu_sim *sim, const char *json, 
 /**
  * degu.get_shadow(): GET the device's shadow document into @p buf, NUL-terminated.
  *
- * @return the document's length (without the NUL), or -EXXX (-EMSGSIZE: @p len too small).
+ * @return the document's length (without the NUL), or -EXXX (-ENOSPC: @p len too small).
  */
 DEGU_SIM_API int degu_sim_get_shadow(struct degu_sim *sim, char *buf, size_t len);
 
