@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import ctypes
 import errno
+import hashlib
+import json
 import os
 import socket
 import struct
@@ -159,6 +161,7 @@ class Seen:
     """What the server received."""
 
     posts: list[tuple[bytes, int | None]] = field(default_factory=list)
+    status_puts: int = 0
 
 
 class BlockFile(aiocoap.resource.Resource):
@@ -187,6 +190,37 @@ class BlockFile(aiocoap.resource.Resource):
         msg.opt.block2 = BlockOption.BlockwiseTuple(num, offset + size < len(self.data), szx)
         msg.opt.size2 = len(self.data)
         return msg
+
+
+class Thing(BlockFile):
+    """thing/<eui64>: the shadow document block by block; a POST is recorded."""
+
+    def __init__(self, seen: Seen) -> None:
+        super().__init__(b"", 6)
+        self.seen = seen
+
+    async def render_post(self, request: aiocoap.Message) -> aiocoap.Message:
+        self.seen.posts.append((request.payload, request.opt.content_format))
+        return aiocoap.Message(code=aiocoap.CHANGED)
+
+
+class Status(BlockFile):
+    """update/status/<eui64>: PUT refreshes, GET answers the desired document (4.04: none)."""
+
+    def __init__(self, seen: Seen) -> None:
+        super().__init__(b"", 6)
+        self.seen = seen
+        self.desired: bytes | None = None
+
+    async def render_put(self, request: aiocoap.Message) -> aiocoap.Message:
+        self.seen.status_puts += 1
+        return aiocoap.Message(code=aiocoap.CHANGED)
+
+    async def render_get(self, request: aiocoap.Message) -> aiocoap.Message:
+        if self.desired is None:
+            return aiocoap.Message(code=aiocoap.NOT_FOUND, payload=b"no shadow")
+        self.data = self.desired
+        return await super().render_get(request)
 
 
 class Missing(aiocoap.resource.Resource):
@@ -230,6 +264,8 @@ class Server:
     host: str
     port: int
     seen: Seen
+    thing: Thing
+    status: Status
 
 
 def free_udp_port(host: str) -> int:
@@ -249,6 +285,10 @@ def run_server(host: str) -> Iterator[Server]:
     site.add_resource(["echo"], Echo(seen))
     site.add_resource(["slow"], Slow())
     site.add_resource(["big"], Big())
+    thing = Thing(seen)
+    status = Status(seen)
+    site.add_resource(["thing", EUI], thing)
+    site.add_resource(["update", "status", EUI], status)
 
     port = free_udp_port(host)
     loop = asyncio.new_event_loop()
@@ -264,7 +304,7 @@ def run_server(host: str) -> Iterator[Server]:
     asyncio.run_coroutine_threadsafe(start(), loop).result(timeout=10)
     assert started.is_set()
     try:
-        yield Server(host, port, seen)
+        yield Server(host, port, seen, thing, status)
     finally:
         asyncio.run_coroutine_threadsafe(contexts[0].shutdown(), loop).result(timeout=10)
         loop.call_soon_threadsafe(loop.stop)
@@ -332,7 +372,7 @@ def test_not_found_with_diagnostic(device: Device) -> None:
 
 
 def test_unknown_path(device: Device) -> None:
-    ret, rsp, _ = device.request(GET, "thing/" + EUI)
+    ret, rsp, _ = device.request(GET, "thing/fedcba9876543210")
 
     assert ret == 0
     assert (rsp.code >> 5, rsp.code & 0x1F) == (4, 4)
@@ -463,3 +503,83 @@ def test_create_refuses(
     assert ret == -errno.EINVAL
     assert handle.value is None
     assert message in capfd.readouterr().err
+
+
+# The calls of the degu module, through the library's flat API (ota/sim/degu_sim.h).
+
+BOB_MD5 = hashlib.md5(b"print('Bob')\n").hexdigest()
+
+
+def _sim_api() -> None:
+    LIB.degu_sim_boot.argtypes = [ctypes.c_void_p]
+    LIB.degu_sim_check_update.argtypes = [ctypes.c_void_p]
+    LIB.degu_sim_update_shadow.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
+    LIB.degu_sim_get_shadow.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
+
+
+_sim_api()
+
+
+@pytest.fixture
+def gateway(server: Server) -> Iterator[Server]:
+    server.seen.posts.clear()
+    server.seen.status_puts = 0
+    server.status.desired = None
+    server.thing.data = b""
+    yield server
+
+
+def test_sim_update_shadow(device: Device, gateway: Server) -> None:
+    body = b'{"state":{"reported":{"temperature":21.5}}}'
+
+    assert LIB.degu_sim_update_shadow(device.handle, body, len(body)) == 0
+    assert gateway.seen.posts == [(body, 50)]
+
+
+def test_sim_get_shadow(device: Device, gateway: Server) -> None:
+    doc = json.dumps({"state": {"desired": {"pad": "x" * 2400}}, "version": 3}).encode()
+    gateway.thing.data = doc
+    buf = ctypes.create_string_buffer(4096)
+
+    assert LIB.degu_sim_get_shadow(device.handle, buf, len(buf)) == len(doc)
+    assert buf.value == doc
+
+    small = ctypes.create_string_buffer(100)
+    assert LIB.degu_sim_get_shadow(device.handle, small, len(small)) == -errno.ENOSPC
+
+
+@pytest.mark.parametrize(
+    ("desired", "want"),
+    [
+        # main.py is missing on a new device: any script_user_ver differs.
+        ({"script_user": "http://127.0.0.1/main.py", "script_user_ver": BOB_MD5}, 1),
+        ({"script_user_ver": BOB_MD5}, 0),  # no URL: an error for the item, not a download
+        ({"script_user": "http://127.0.0.1/main.py", "script_user_ver": "none"}, 0),
+        ({}, 0),
+        (None, 0),  # the thing has no shadow: 4.04
+    ],
+)
+def test_sim_check_update(
+    tmp_path: Path, device: Device, gateway: Server, desired: dict | None, want: int
+) -> None:
+    if desired is not None:
+        gateway.status.desired = json.dumps({"state": {"desired": desired}, "version": 1}).encode()
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+
+    assert LIB.degu_sim_check_update(device.handle) == want
+
+    # It asks (PUT, then GET) and writes nothing.
+    assert gateway.seen.status_puts == 1
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_sim_boot_nothing_to_do(device: Device, gateway: Server) -> None:
+    gateway.status.desired = b'{"state":{"desired":{}},"version":1}'
+
+    assert LIB.degu_sim_boot(device.handle) == 0  # DEGU_SIM_RUN
+
+    first = json.loads(gateway.seen.posts[0][0])
+    reported = first["state"]["reported"]
+    assert reported["script_user_ver"] == "none"
+    assert reported["config_user_ver"] == "none"
+    assert gateway.seen.status_puts == 1

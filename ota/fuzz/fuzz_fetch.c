@@ -171,7 +171,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const uint32_t caps[] = {12288, 450560, 100, 1024};
+	static const uint32_t caps[] = { 12288, 450560, 100, 1024 };
 	uint32_t received = 0xFFFFFFFFu;
 	uint32_t cap;
 	int ret;

@@ -104,8 +104,9 @@ int degu_sim_create(const char *dir, const char *eui64, const char *gateway_host
 	*out = NULL;
 
 	if (gateway_port > 65535) {
-		fprintf(stderr, "degu_sim: gateway port %u is not a UDP port (1..65535, 0 for "
-				"5683)\n",
+		fprintf(stderr,
+			"degu_sim: gateway port %u is not a UDP port (1..65535, 0 for "
+			"5683)\n",
 			gateway_port);
 		return -EINVAL;
 	}
@@ -193,8 +194,8 @@ int degu_sim_request(struct degu_sim *sim, int method, const char *path, const v
 		     struct degu_sim_response *rsp, void *buf, size_t buf_len)
 {
 	const struct ota_port *port = sim->cfg.port;
-	struct ota_coap_response r = {0};
-	struct ota_block2 block2 = {0};
+	struct ota_coap_response r = { 0 };
+	struct ota_block2 block2 = { 0 };
 	int ret;
 
 	if (method < OTA_COAP_GET || method > OTA_COAP_DELETE || rsp == NULL ||
@@ -211,8 +212,7 @@ int degu_sim_request(struct degu_sim *sim, int method, const char *path, const v
 	}
 
 	ret = port->gateway_request(port->ctx, (enum ota_coap_method)method, path, payload,
-				    payload_len, block_num >= 0 ? &block2 : NULL, &r, buf,
-				    buf_len);
+				    payload_len, block_num >= 0 ? &block2 : NULL, &r, buf, buf_len);
 
 	memset(rsp, 0, sizeof(*rsp));
 	if (ret == 0 || ret == -EMSGSIZE) {

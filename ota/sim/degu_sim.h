@@ -62,10 +62,10 @@ extern "C" {
 
 /** Log levels of degu_sim_set_log_level(), as Zephyr numbers them. */
 #define DEGU_SIM_LOG_NONE 0
-#define DEGU_SIM_LOG_ERR  1
-#define DEGU_SIM_LOG_WRN  2
-#define DEGU_SIM_LOG_INF  3
-#define DEGU_SIM_LOG_DBG  4
+#define DEGU_SIM_LOG_ERR 1
+#define DEGU_SIM_LOG_WRN 2
+#define DEGU_SIM_LOG_INF 3
+#define DEGU_SIM_LOG_DBG 4
 
 /** A simulated device: its folder, its gateway and the OTA core's context. */
 struct degu_sim;
@@ -137,7 +137,7 @@ DEGU_SIM_API int degu_sim_update_shadow(struct degu_sim *sim, const char *json, 
 /**
  * degu.get_shadow(): GET the device's shadow document into @p buf, NUL-terminated.
  *
- * @return the document's length (without the NUL), or -EXXX (-EMSGSIZE: @p len too small).
+ * @return the document's length (without the NUL), or -EXXX (-ENOSPC: @p len too small).
  */
 DEGU_SIM_API int degu_sim_get_shadow(struct degu_sim *sim, char *buf, size_t len);
 

@@ -44,10 +44,10 @@
 #define COAP_TYPE_ACK 2u
 #define COAP_TYPE_RST 3u
 
-#define COAP_OPT_URI_PATH       11u
+#define COAP_OPT_URI_PATH 11u
 #define COAP_OPT_CONTENT_FORMAT 12u
-#define COAP_OPT_BLOCK2         23u
-#define COAP_OPT_SIZE2          28u
+#define COAP_OPT_BLOCK2 23u
+#define COAP_OPT_SIZE2 28u
 
 #define COAP_PAYLOAD_MARKER 0xFFu
 
@@ -400,7 +400,7 @@ static int64_t coap_now_ms(void)
 /* Wait until @p until for one datagram; 0 when none came, its length, or -errno. */
 static ssize_t coap_receive(struct ota_posix *posix, int64_t until, uint8_t *buf, size_t len)
 {
-	struct pollfd pfd = {.fd = posix->coap_fd, .events = POLLIN};
+	struct pollfd pfd = { .fd = posix->coap_fd, .events = POLLIN };
 	int64_t left = until - coap_now_ms();
 	ssize_t n;
 	int ret;
@@ -515,8 +515,8 @@ static int coap_handle(struct ota_posix *posix, struct coap_exchange *ex, const 
 	}
 }
 
-static int coap_exchange_run(struct ota_posix *posix, struct coap_exchange *ex,
-			     const uint8_t *req, size_t req_len)
+static int coap_exchange_run(struct ota_posix *posix, struct coap_exchange *ex, const uint8_t *req,
+			     size_t req_len)
 {
 	uint8_t buf[COAP_DATAGRAM_MAX];
 	int64_t timeout;
@@ -576,16 +576,16 @@ int posix_gateway_request(void *ctx, enum ota_coap_method method, const char *pa
 			  const void *payload, size_t payload_len, const struct ota_block2 *block2,
 			  struct ota_coap_response *rsp, void *buf, size_t buf_len)
 {
-	static const char *const names[] = {"?", "GET", "POST", "PUT", "DELETE"};
+	static const char *const names[] = { "?", "GET", "POST", "PUT", "DELETE" };
 	struct ota_posix *posix = ctx;
 	uint8_t req[COAP_REQUEST_MAX];
-	struct coap_writer w = {.buf = req, .cap = sizeof(req)};
-	struct coap_exchange ex = {.rsp = rsp, .buf = buf, .buf_len = buf_len};
+	struct coap_writer w = { .buf = req, .cap = sizeof(req) };
+	struct coap_exchange ex = { .rsp = rsp, .buf = buf, .buf_len = buf_len };
 	uint64_t token;
 	int ret;
 
-	if (method < OTA_COAP_GET || method > OTA_COAP_DELETE || path == NULL ||
-	    path[0] == '\0' || path[0] == '/' || (payload_len > 0 && payload == NULL) ||
+	if (method < OTA_COAP_GET || method > OTA_COAP_DELETE || path == NULL || path[0] == '\0' ||
+	    path[0] == '/' || (payload_len > 0 && payload == NULL) ||
 	    (buf_len > 0 && buf == NULL)) {
 		return -EINVAL;
 	}
@@ -596,8 +596,8 @@ int posix_gateway_request(void *ctx, enum ota_coap_method method, const char *pa
 	token = coap_random(posix);
 	memcpy(ex.token, &token, sizeof(ex.token));
 
-	ret = coap_encode_request(&w, (uint8_t)method, ex.mid, ex.token, path, payload,
-				  payload_len, block2);
+	ret = coap_encode_request(&w, (uint8_t)method, ex.mid, ex.token, path, payload, payload_len,
+				  block2);
 	if (ret == 0 && posix->coap_fd < 0) {
 		ret = coap_open(posix);
 	}

@@ -72,6 +72,11 @@ static bool posix_name_is_short(const char *name)
 	return base >= 1 && base <= 8 && ext <= 3 && (!dot || ext >= 1);
 }
 
+/*
+ * TODO: FAT matches names without regard to case ("main.py" is "MAIN.PY"); the host's file
+ * system does not, so a core that mixed cases would pass here and misbehave on the device.
+ * The core uses fixed lower-case names (text.c), so this is not emulated yet.
+ */
 static int posix_fat_path(struct ota_posix *posix, const char *name, char *path, size_t len)
 {
 	if (!posix_name_is_short(name)) {
@@ -82,8 +87,7 @@ static int posix_fat_path(struct ota_posix *posix, const char *name, char *path,
 	return posix_join(path, len, posix->fat_dir, name);
 }
 
-int posix_file_open(void *ctx, const char *name, enum ota_file_mode mode,
-		    struct ota_file **file)
+int posix_file_open(void *ctx, const char *name, enum ota_file_mode mode, struct ota_file **file)
 {
 	struct ota_posix *posix = ctx;
 	char path[PATH_MAX];

@@ -90,8 +90,7 @@ int posix_coap_init(struct ota_posix *posix, const char *host, uint16_t port);
 void posix_coap_close(struct ota_posix *posix);
 
 /* The port operations, wired into struct ota_port by posix_port.c. */
-int posix_file_open(void *ctx, const char *name, enum ota_file_mode mode,
-		    struct ota_file **file);
+int posix_file_open(void *ctx, const char *name, enum ota_file_mode mode, struct ota_file **file);
 int posix_file_read(void *ctx, struct ota_file *file, void *buf, size_t len);
 int posix_file_write(void *ctx, struct ota_file *file, const void *buf, size_t len);
 int posix_file_close(void *ctx, struct ota_file *file);

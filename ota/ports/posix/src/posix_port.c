@@ -32,7 +32,7 @@ void ota_posix_set_log_level(int level)
 
 void posix_log(int level, const char *fmt, ...)
 {
-	static const char *const names[] = {"", "err", "wrn", "inf", "dbg"};
+	static const char *const names[] = { "", "err", "wrn", "inf", "dbg" };
 	char line[512];
 	va_list ap;
 	int n;

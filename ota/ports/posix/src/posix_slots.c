@@ -39,13 +39,13 @@
 #define ERASED 0xFFu
 
 #define TRAILER_MAGIC_SIZE 16u
-#define TRAILER_ALIGN      8u
-#define TRAILER_MAGIC(sz)     ((sz) - TRAILER_MAGIC_SIZE)
-#define TRAILER_IMAGE_OK(sz)  (TRAILER_MAGIC(sz) - TRAILER_ALIGN)
+#define TRAILER_ALIGN 8u
+#define TRAILER_MAGIC(sz) ((sz) - TRAILER_MAGIC_SIZE)
+#define TRAILER_IMAGE_OK(sz) (TRAILER_MAGIC(sz) - TRAILER_ALIGN)
 #define TRAILER_COPY_DONE(sz) (TRAILER_IMAGE_OK(sz) - TRAILER_ALIGN)
 #define TRAILER_SWAP_INFO(sz) (TRAILER_COPY_DONE(sz) - TRAILER_ALIGN)
 
-#define BOOT_FLAG_SET       0x01u
+#define BOOT_FLAG_SET 0x01u
 #define BOOT_SWAP_TYPE_TEST 2u
 
 /* MCUboot's boot_img_magic for BOOT_MAX_ALIGN 8. */

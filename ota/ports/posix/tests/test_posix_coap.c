@@ -31,15 +31,15 @@
 
 static int failures;
 
-#define CHECK_EQ(got, want)                                                                \
-	do {                                                                               \
-		long long got_ = (long long)(got);                                         \
-		long long want_ = (long long)(want);                                       \
-		if (got_ != want_) {                                                       \
-			fprintf(stderr, "%s:%d: %s is %lld, expected %lld\n", __FILE__,      \
-				__LINE__, #got, got_, want_);                              \
-			failures++;                                                        \
-		}                                                                          \
+#define CHECK_EQ(got, want)                                                                        \
+	do {                                                                                       \
+		long long got_ = (long long)(got);                                                 \
+		long long want_ = (long long)(want);                                               \
+		if (got_ != want_) {                                                               \
+			fprintf(stderr, "%s:%d: %s is %lld, expected %lld\n", __FILE__, __LINE__,  \
+				#got, got_, want_);                                                \
+			failures++;                                                                \
+		}                                                                                  \
 	} while (0)
 
 #define CHECK(cond) CHECK_EQ(!!(cond), 1)
@@ -47,8 +47,8 @@ static int failures;
 #define EUI "0123456789abcdef"
 
 /* What the peer does with each request it receives; returns false to stop answering. */
-typedef void (*script_fn)(int fd, const struct sockaddr_in *from, const uint8_t *req,
-			  size_t len, int nth);
+typedef void (*script_fn)(int fd, const struct sockaddr_in *from, const uint8_t *req, size_t len,
+			  int nth);
 
 struct peer {
 	int fd;
@@ -100,8 +100,8 @@ static void *peer_run(void *arg)
 		uint8_t buf[1600];
 		struct sockaddr_in from;
 		socklen_t from_len = sizeof(from);
-		ssize_t n = recvfrom(peer.fd, buf, sizeof(buf), 0, (struct sockaddr *)&from,
-				     &from_len);
+		ssize_t n =
+			recvfrom(peer.fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &from_len);
 
 		if (n < 4) {
 			continue;
@@ -123,8 +123,8 @@ static void *peer_run(void *arg)
 
 static void peer_start(script_fn script)
 {
-	struct sockaddr_in addr = {.sin_family = AF_INET};
-	struct timeval tv = {.tv_usec = 20000};
+	struct sockaddr_in addr = { .sin_family = AF_INET };
+	struct timeval tv = { .tv_usec = 20000 };
 	socklen_t len = sizeof(addr);
 
 	memset(&peer, 0, sizeof(peer));
@@ -183,7 +183,7 @@ static void get(const char *name, const struct ota_block2 *block2, struct result
 }
 
 /* 2.05 "ok" piggybacked. */
-static const uint8_t ok_rest[] = {0xFF, 'o', 'k'};
+static const uint8_t ok_rest[] = { 0xFF, 'o', 'k' };
 
 static void script_plain(int fd, const struct sockaddr_in *from, const uint8_t *req, size_t len,
 			 int nth)
@@ -195,14 +195,16 @@ static void script_plain(int fd, const struct sockaddr_in *from, const uint8_t *
 
 static void test_request_bytes(void)
 {
+	/* clang-format off */
 	static const uint8_t want_opts[] = {
-		0xB6, 'u', 'p', 'd', 'a', 't', 'e',           /* Uri-Path (11) "update" */
-		0x06, 's', 't', 'a', 't', 'u', 's',           /* Uri-Path "status" */
-		0x0D, 0x03, '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd',
-		'e', 'f',                                     /* Uri-Path, length 13 + 3 */
-		0xC1, 0x54,                                   /* Block2 (23 = 11 + 12): 5, szx 4 */
+		0xB6, 'u', 'p', 'd', 'a', 't', 'e',	/* Uri-Path (11) "update" */
+		0x06, 's', 't', 'a', 't', 'u', 's',	/* Uri-Path "status" */
+		0x0D, 0x03,				/* Uri-Path, length 13 + 3: */
+		'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f',
+		0xC1, 0x54,				/* Block2 (23 = 11 + 12): 5, szx 4 */
 	};
-	struct ota_block2 block2 = {.num = 5, .szx = 4};
+	/* clang-format on */
+	struct ota_block2 block2 = { .num = 5, .szx = 4 };
 	struct result r;
 
 	peer_start(script_plain);
@@ -251,8 +253,8 @@ static void test_post_bytes(void)
 }
 
 /* Block2 num 70000 (3 bytes), Size2 (4 bytes), an unknown option 2048 of 300 bytes. */
-static void script_options(int fd, const struct sockaddr_in *from, const uint8_t *req,
-			   size_t len, int nth)
+static void script_options(int fd, const struct sockaddr_in *from, const uint8_t *req, size_t len,
+			   int nth)
 {
 	uint8_t rest[400];
 	size_t n = 0;
@@ -286,7 +288,7 @@ static void script_options(int fd, const struct sockaddr_in *from, const uint8_t
 
 static void test_options(void)
 {
-	struct ota_block2 block2 = {.num = 0, .szx = 6};
+	struct ota_block2 block2 = { .num = 0, .szx = 6 };
 	struct result r;
 
 	peer_start(script_options);
@@ -309,10 +311,10 @@ static void script_noise(int fd, const struct sockaddr_in *from, const uint8_t *
 			 int nth)
 {
 	uint8_t other[64];
-	static const uint8_t bad_version[] = {0x80, 0x45, 0, 0};
-	static const uint8_t marker_only[] = {0xFF};
-	static const uint8_t bad_option[] = {0xF0};
-	static const uint8_t short_option[] = {0x0D};
+	static const uint8_t bad_version[] = { 0x80, 0x45, 0, 0 };
+	static const uint8_t marker_only[] = { 0xFF };
+	static const uint8_t bad_option[] = { 0xF0 };
+	static const uint8_t short_option[] = { 0x0D };
 
 	if (nth > 0) {
 		script_plain(fd, from, req, len, nth);
@@ -348,7 +350,7 @@ static void test_noise_is_ignored(void)
 static void script_reset(int fd, const struct sockaddr_in *from, const uint8_t *req, size_t len,
 			 int nth)
 {
-	uint8_t rst[4] = {0x70, 0, req[2], req[3]};
+	uint8_t rst[4] = { 0x70, 0, req[2], req[3] };
 
 	(void)len;
 	(void)nth;
@@ -368,10 +370,10 @@ static void test_reset(void)
 }
 
 /* An empty ACK at once, the response later as its own Confirmable message. */
-static void script_separate(int fd, const struct sockaddr_in *from, const uint8_t *req,
-			    size_t len, int nth)
+static void script_separate(int fd, const struct sockaddr_in *from, const uint8_t *req, size_t len,
+			    int nth)
 {
-	uint8_t ack[4] = {0x60, 0, req[2], req[3]};
+	uint8_t ack[4] = { 0x60, 0, req[2], req[3] };
 
 	(void)len;
 	(void)nth;
@@ -450,7 +452,7 @@ static void test_bad_arguments(void)
 	struct ota_posix *posix;
 	const struct ota_port *port;
 	struct ota_coap_response rsp;
-	struct ota_block2 block2 = {.num = 0, .szx = 7};
+	struct ota_block2 block2 = { .num = 0, .szx = 7 };
 	char buf[8];
 
 	peer_start(script_plain);
@@ -458,14 +460,14 @@ static void test_bad_arguments(void)
 	port = ota_posix_port(posix);
 	CHECK_EQ(port->gateway_request(port->ctx, OTA_COAP_GET, "", NULL, 0, NULL, &rsp, buf, 8),
 		 -EINVAL);
-	CHECK_EQ(port->gateway_request(port->ctx, OTA_COAP_GET, "/thing", NULL, 0, NULL, &rsp,
-				       buf, 8),
+	CHECK_EQ(port->gateway_request(port->ctx, OTA_COAP_GET, "/thing", NULL, 0, NULL, &rsp, buf,
+				       8),
 		 -EINVAL);
 	CHECK_EQ(port->gateway_request(port->ctx, OTA_COAP_GET, "thing//x", NULL, 0, NULL, &rsp,
 				       buf, 8),
 		 -EINVAL);
-	CHECK_EQ(port->gateway_request(port->ctx, OTA_COAP_GET, "thing/", NULL, 0, NULL, &rsp,
-				       buf, 8),
+	CHECK_EQ(port->gateway_request(port->ctx, OTA_COAP_GET, "thing/", NULL, 0, NULL, &rsp, buf,
+				       8),
 		 -EINVAL);
 	CHECK_EQ(port->gateway_request(port->ctx, OTA_COAP_GET, "thing", NULL, 0, &block2, &rsp,
 				       buf, 8),
@@ -478,8 +480,8 @@ static void test_bad_arguments(void)
 		static char big[2000];
 
 		memset(big, '{', sizeof(big));
-		CHECK_EQ(port->gateway_request(port->ctx, OTA_COAP_POST, "thing", big,
-					       sizeof(big), NULL, &rsp, buf, 8),
+		CHECK_EQ(port->gateway_request(port->ctx, OTA_COAP_POST, "thing", big, sizeof(big),
+					       NULL, &rsp, buf, 8),
 			 -EMSGSIZE);
 	}
 	/* A response bigger than the buffer: -EMSGSIZE, code still reported. */

@@ -26,23 +26,23 @@
 
 static int failures;
 
-#define CHECK(cond)                                                                        \
-	do {                                                                               \
-		if (!(cond)) {                                                             \
-			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond);         \
-			failures++;                                                        \
-		}                                                                          \
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			fprintf(stderr, "%s:%d: %s\n", __FILE__, __LINE__, #cond);                 \
+			failures++;                                                                \
+		}                                                                                  \
 	} while (0)
 
-#define CHECK_EQ(got, want)                                                                \
-	do {                                                                               \
-		long long got_ = (long long)(got);                                         \
-		long long want_ = (long long)(want);                                       \
-		if (got_ != want_) {                                                       \
-			fprintf(stderr, "%s:%d: %s is %lld, expected %lld\n", __FILE__,      \
-				__LINE__, #got, got_, want_);                              \
-			failures++;                                                        \
-		}                                                                          \
+#define CHECK_EQ(got, want)                                                                        \
+	do {                                                                                       \
+		long long got_ = (long long)(got);                                                 \
+		long long want_ = (long long)(want);                                               \
+		if (got_ != want_) {                                                               \
+			fprintf(stderr, "%s:%d: %s is %lld, expected %lld\n", __FILE__, __LINE__,  \
+				#got, got_, want_);                                                \
+			failures++;                                                                \
+		}                                                                                  \
 	} while (0)
 
 #define SLOT OTA_POSIX_SLOT_SIZE
@@ -129,7 +129,7 @@ static void test_create(void)
 
 static void test_create_refuses(void)
 {
-	struct ota_posix_config cfg = {.gateway_host = "127.0.0.1"};
+	struct ota_posix_config cfg = { .gateway_host = "127.0.0.1" };
 	struct ota_posix *posix = (struct ota_posix *)&cfg;
 	char dir[1100];
 	char path[1200];
@@ -201,10 +201,12 @@ static void check_file(const struct ota_port *port, const char *name, const char
 
 static void test_files(void)
 {
+	/* clang-format off */
 	static const char *const bad_names[] = {
 		"", "main.py.new", "../main.py", "fat/main.py", "longername.py", "main.json",
 		".py", "main.", "a b.py", "main..py",
 	};
+	/* clang-format on */
 	struct ota_posix *posix = create("files");
 	const struct ota_port *port = ota_posix_port(posix);
 	struct ota_file *file = NULL;
@@ -266,7 +268,7 @@ static void test_slots(void)
 {
 	struct ota_posix *posix = create("slots");
 	const struct ota_port *port = ota_posix_port(posix);
-	uint8_t data[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+	uint8_t data[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 	uint8_t page[4096];
 
 	CHECK_EQ(port->slot_write(port->ctx, OTA_SLOT_DOWNLOAD, 4096, data, 8), 0);
@@ -340,7 +342,7 @@ static void test_trailer(void)
 	/* After MCUboot's swap: magic and copy_done in slot 0, image_ok unset. */
 	CHECK_EQ(port->slot_write(port->ctx, OTA_SLOT_RUNNING, SLOT - 16, magic, 16), 0);
 	CHECK_EQ(port->slot_write(port->ctx, OTA_SLOT_RUNNING, SLOT - 32,
-				  (const uint8_t[]){1, 0xFF, 0xFF, 0xFF}, 4),
+				  (const uint8_t[]){ 1, 0xFF, 0xFF, 0xFF }, 4),
 		 0);
 	CHECK_EQ(port->boot_is_on_trial(port->ctx, &trial), 0);
 	CHECK(trial);
