@@ -12,10 +12,11 @@ BIN        = $(VENV)/bin
 # The simulated Degu's library, from this build (degutool sim, the e2e tests, make demo).
 export DEGU_SIM_LIB ?= $(abspath $(BUILD))/ota/sim/libdegu_sim.so
 
-# Debian packages: host C build (jsmn, mbedtls, libcoap, sanitizers, libFuzzer), the
-# Cortex-M cross compiler for test images and size checks, mosquitto for the lab.
+# Debian packages: host C build (jsmn, mbedtls, sanitizers, clang for libFuzzer), the
+# Cortex-M cross compiler for test images and size checks, mosquitto and mtools for the lab
+# and the FAT read-back tests.
 APT_PACKAGES = cmake ninja-build gcc clang libclang-rt-14-dev libjsmn-dev libmbedtls-dev \
-	libcoap3-dev gcc-arm-none-eabi libnewlib-arm-none-eabi mosquitto mtools
+	gcc-arm-none-eabi libnewlib-arm-none-eabi mosquitto mtools
 
 .PHONY: setup demo demo-release test lint clean
 
