@@ -356,6 +356,9 @@ static int settle_firmware(struct ota *ota, bool trial)
 int ota_boot(struct ota *ota, enum ota_boot_action *action)
 {
 	struct ota_desired desired;
+	enum ota_run_state before_state;
+	int before_item;
+	char before_error[CONFIG_DEGU_OTA_ERROR_MAX];
 	bool trial = false;
 	int installed = 0;
 	int item;
@@ -388,6 +391,11 @@ int ota_boot(struct ota *ota, enum ota_boot_action *action)
 	/* Step 2 */
 	desired = ota->state.desired;
 	ret = read_desired(ota, &desired);
+	if (ret == -ENOENT) {
+		/* 4.04: the thing has no desired state (yet); nothing to do, nothing failed. */
+		OTA_LOG_INF("No desired state");
+		return 0;
+	}
 	if (ret < 0) {
 		set_run(ota, OTA_STATE_FAILED, -1, ota->reason);
 		(void)post_reported(ota);
@@ -400,12 +408,16 @@ int ota_boot(struct ota *ota, enum ota_boot_action *action)
 	}
 
 	/* Step 3 */
+	before_state = ota->run_state;
+	before_item = ota->run_item;
+	memcpy(before_error, ota->run_error, sizeof(before_error));
 	for (item = 0; item < OTA_ITEM_COUNT; item++) {
 		installed += act_on_item(ota, (enum ota_item)item);
 	}
 
-	/* Step 4 */
-	if (installed > 0 || ota->run_state != OTA_STATE_IDLE) {
+	/* Step 4, when step 3 changed what step 1 said */
+	if (installed > 0 || ota->run_state != before_state || ota->run_item != before_item ||
+	    strcmp(ota->run_error, before_error) != 0) {
 		(void)post_reported(ota);
 	}
 	if (installed > 0) {
@@ -429,6 +441,9 @@ int ota_check_update(struct ota *ota)
 	scan_installed(ota);
 	desired = ota->state.desired;
 	ret = read_desired(ota, &desired);
+	if (ret == -ENOENT) {
+		return 0;
+	}
 	if (ret < 0) {
 		return ret;
 	}

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "ota_priv.h"
 #include "scenario.h"
 
 /* The script item after a boot that must not have touched it. */
@@ -387,6 +388,16 @@ static void test_bad_desired(void)
 	CHECK_HAS(s.rig->fake.report, "\"error\":\"desired document too large\"");
 	scenario_free(&s);
 
+	/* 4.04: no desired state at all is nothing to do, not a failure */
+	scenario_init(&s);
+	fake_set_desired(&s.rig->fake, NULL);
+	CHECK_INT(rig_boot(s.rig), 0);
+	CHECK_INT(s.rig->action, OTA_BOOT_RUN);
+	CHECK_INT(s.rig->fake.reports, 1);
+	CHECK_HAS(s.rig->fake.report, "\"ota\":{\"state\":\"idle\"");
+	CHECK_INT(ota_check_update(&s.rig->ota), 0);
+	scenario_free(&s);
+
 	scenario_init(&s);
 	s.rig->fake.status_code = OTA_COAP_CODE(5, 2);
 	CHECK_INT(rig_boot(s.rig), 0);
@@ -537,6 +548,92 @@ static void test_shadow_calls(void)
 	scenario_free(&s);
 }
 
+/* Long URLs and errors: the report drops ota.items to stay within 1024 bytes. */
+static void test_report_too_long(void)
+{
+	struct scenario s;
+	char url[3][CONFIG_DEGU_OTA_URL_MAX];
+	static const char other[] = "ffffffffffffffffffffffffffffffff";
+	int i;
+
+	scenario_init(&s);
+	for (i = 0; i < 3; i++) {
+		memset(url[i], 'a' + i, sizeof(url[i]) - 1);
+		memcpy(url[i], "http://", 7);
+		url[i][sizeof(url[i]) - 1] = '\0';
+	}
+	rig_desired(s.rig,
+		    "{\"state\":{\"desired\":{\"script_user\":\"%s\",\"script_user_ver\":\"%s\","
+		    "\"config_user\":\"%s\",\"config_user_ver\":\"%s\",\"firmware_system\":\"%s\","
+		    "\"firmware_system_ver\":\"%s\"}}}",
+		    url[0], s.md5_script_new, url[1], s.md5_config_new, url[2], s.md5_fw_new);
+	CHECK_INT(rig_boot(s.rig), 0);
+	CHECK_INT(rig_converge(s.rig, 2), 1);
+	CHECK_INT((int)strlen(s.rig->fake.report) <= CONFIG_DEGU_OTA_REPORT_MAX, 1);
+	CHECK_HAS(s.rig->fake.report, url[2]);
+
+	rig_desired(s.rig,
+		    "{\"state\":{\"desired\":{\"script_user\":\"%s\",\"script_user_ver\":\"%s\","
+		    "\"config_user\":\"%s\",\"config_user_ver\":\"%s\",\"firmware_system\":\"%s\","
+		    "\"firmware_system_ver\":\"%s\"}}}",
+		    url[0], other, url[1], other, url[2], other);
+	for (i = 0; i < 3; i++) {
+		s.rig->fake.items[i].post_code = OTA_COAP_CODE(5, 2);
+		strcpy(s.rig->fake.items[i].diag, "connection closed after 123456 bytes, upstream");
+	}
+	CHECK_INT(rig_converge(s.rig, 1), 1);
+	CHECK_INT((int)strlen(s.rig->fake.report) <= CONFIG_DEGU_OTA_REPORT_MAX, 1);
+	CHECK_LACKS(s.rig->fake.report, "\"items\"");
+	CHECK_HAS(s.rig->fake.report, url[0]);
+	CHECK_HAS(s.rig->fake.report, ver_of("firmware_system", s.md5_fw_new));
+	CHECK_HAS(s.rig->fake.report, "\"state\":\"failed\",\"item\":\"firmware_system\","
+				      "\"error\":\"gateway 5.02 connection closed after 123456 bytes");
+	scenario_free(&s);
+}
+
+/* ota_init() after a cut at each step of a replacement, set up by hand. */
+static void test_recovery(void)
+{
+	struct scenario s;
+	uint8_t digest[16];
+	char hex[33];
+
+	/* verified and journalled, old file already removed: finish the rename */
+	scenario_init(&s);
+	CHECK_INT(ota_init(&s.rig->ota, &s.rig->cfg), 0);
+	fake_file_put(&s.rig->fake, "main.new", s.script_new, strlen(s.script_new));
+	s.rig->fake.files[0].used = false;
+	s.rig->ota.state.journal.active = 1;
+	s.rig->ota.state.journal.item = OTA_ITEM_SCRIPT;
+	md5_hex(s.script_new, strlen(s.script_new), hex);
+	CHECK_INT(ota_md5_from_hex(hex, 32, digest), 0);
+	memcpy(s.rig->ota.state.journal.digest, digest, 16);
+	strcpy(s.rig->ota.state.journal.url, "http://h/j.py");
+	CHECK_INT(ota_state_save(&s.rig->ota), 0);
+	CHECK_INT(ota_init(&s.rig->ota, &s.rig->cfg), 0);
+	CHECK_STR(rig_file(s.rig, "main.py"), s.script_new);
+	CHECK(fake_file_find(&s.rig->fake, "main.new") == NULL);
+	CHECK(!s.rig->ota.state.journal.active);
+	CHECK_STR(s.rig->ota.state.item[0].url, "http://h/j.py");
+
+	/* journalled but the temporary file does not verify: it goes, the old file stays */
+	fake_file_put(&s.rig->fake, "main.py", s.script_old, strlen(s.script_old));
+	fake_file_put(&s.rig->fake, "main.new", "mixed", 5);
+	s.rig->ota.state.journal.active = 1;
+	CHECK_INT(ota_state_save(&s.rig->ota), 0);
+	CHECK_INT(ota_init(&s.rig->ota, &s.rig->cfg), 0);
+	CHECK_STR(rig_file(s.rig, "main.py"), s.script_old);
+	CHECK(fake_file_find(&s.rig->fake, "main.new") == NULL);
+	CHECK(!s.rig->ota.state.journal.active);
+
+	/* no journal: a temporary file is unverified and removed */
+	fake_file_put(&s.rig->fake, "config.new", s.config_new, strlen(s.config_new));
+	CHECK_INT(ota_init(&s.rig->ota, &s.rig->cfg), 0);
+	CHECK(fake_file_find(&s.rig->fake, "config.new") == NULL);
+	CHECK_STR(rig_file(s.rig, "CONFIG"), s.config_old);
+	scenario_free(&s);
+}
+
 static void test_bad_config(void)
 {
 	struct scenario s;
@@ -572,6 +669,8 @@ int main(void)
 	test_retry_bound();
 	test_check_update_writes_nothing();
 	test_shadow_calls();
+	test_report_too_long();
+	test_recovery();
 	test_bad_config();
 	return check_summary("test_boot");
 }

@@ -79,6 +79,37 @@ static void test_install_and_confirm(void)
 	scenario_free(&s);
 }
 
+static void test_cut_after_swap_request(void)
+{
+	struct scenario s;
+	unsigned long request;
+
+	scenario_init(&s);
+	scenario_want_fw(&s);
+	CHECK_INT(rig_boot(s.rig), 0);
+	request = s.rig->fake.request_write;
+	CHECK(request > 0);
+	scenario_free(&s);
+
+	/* the power goes right after the request: the pending record is never saved */
+	scenario_init(&s);
+	scenario_want_fw(&s);
+	s.rig->fake.cut_after = request;
+	rig_boot(s.rig);
+	CHECK(s.rig->fake.power_off);
+	CHECK(s.rig->fake.test_requested);
+	fake_power_cycle(&s.rig->fake);
+	CHECK(s.rig->fake.trial);
+	CHECK_INT(rig_boot(s.rig), 0);
+	CHECK(!s.rig->ota.state.fw.active);
+	CHECK(s.rig->fake.confirmed);
+	CHECK_INT(s.rig->action, OTA_BOOT_RUN);
+	CHECK_HAS(s.rig->fake.report, ver_of("firmware_system", s.md5_fw_new));
+	CHECK_HAS(s.rig->fake.report, "\"firmware_system\":\"http://h/degu.bin\"");
+	CHECK_HAS(s.rig->fake.report, "\"items\":{}");
+	scenario_free(&s);
+}
+
 static void test_trial_unhealthy_reverts(void)
 {
 	struct scenario s;
@@ -244,6 +275,7 @@ static void test_everything_at_once(void)
 int main(void)
 {
 	test_install_and_confirm();
+	test_cut_after_swap_request();
 	test_trial_unhealthy_reverts();
 	test_refused_images();
 	test_write_blocks();

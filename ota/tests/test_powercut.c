@@ -8,7 +8,8 @@
  * goes after its Nth write (counted over all boots of the run), and it then restarts until a
  * boot has nothing left to do.  After every restart's ota_init() the item must be the old one
  * or the new one, byte for byte; at the end it must be the new one.  N grows until a run
- * finishes without reaching the cut.
+ * finishes without reaching the cut.  A second round tears the Nth write when it is a file or
+ * slot write (half of it lands); state saves stay atomic, as port.h promises.
  */
 
 #include <stdio.h>
@@ -92,7 +93,7 @@ static void want(struct scenario *s, enum kind kind)
 }
 
 /* One run with the cut after write @p cut. @return true when the cut was reached. */
-static bool run(enum kind kind, unsigned long cut, int *boots_needed)
+static bool run(enum kind kind, unsigned long cut, bool tear, int *boots_needed)
 {
 	struct scenario s;
 	bool cut_reached = false;
@@ -106,6 +107,7 @@ static bool run(enum kind kind, unsigned long cut, int *boots_needed)
 	s.rig->fake.items[1].max_szx = 3;
 	s.rig->fake.items[2].max_szx = 3;
 	s.rig->fake.cut_after = cut;
+	s.rig->fake.tear = tear;
 
 	for (boot = 1; boot <= MAX_BOOTS && !converged; boot++) {
 		int state;
@@ -120,8 +122,8 @@ static bool run(enum kind kind, unsigned long cut, int *boots_needed)
 		}
 		state = which(&s, kind);
 		if (state == 0) {
-			fprintf(stderr, "%s, cut after write %lu, boot %d: neither old nor new\n",
-				kind_names[kind], cut, boot);
+			fprintf(stderr, "%s, cut %s write %lu, boot %d: neither old nor new\n",
+				kind_names[kind], tear ? "tearing" : "after", cut, boot);
 		}
 		CHECK(state != 0);
 		CHECK(fake_file_find(&s.rig->fake, "main.new") == NULL);
@@ -163,20 +165,24 @@ static bool run(enum kind kind, unsigned long cut, int *boots_needed)
 
 int main(void)
 {
+	int tear;
 	int kind;
 
-	for (kind = KIND_SCRIPT; kind <= KIND_ALL; kind++) {
-		unsigned long cut = 1;
-		int boots = 0;
+	/* A clean cut after the Nth write, then one that tears the Nth file or slot write. */
+	for (tear = 0; tear <= 1; tear++) {
+		for (kind = KIND_SCRIPT; kind <= KIND_ALL; kind++) {
+			unsigned long cut = 1;
+			int boots = 0;
 
-		while (run((enum kind)kind, cut, &boots)) {
-			cut++;
+			while (run((enum kind)kind, cut, tear, &boots)) {
+				cut++;
+			}
+			/* a test that tried no cut at all would prove nothing */
+			CHECK(cut > 5);
+			printf("%s%s: %lu cut points tried (%lu cuts + 1 uncut run), at most %d "
+			       "boots to converge\n",
+			       kind_names[kind], tear ? " (torn writes)" : "", cut, cut - 1, boots);
 		}
-		/* a test that tried no cut at all would prove nothing */
-		CHECK(cut > 5);
-		printf("%s: %lu cut points tried (%lu cuts + 1 uncut run), at most %d boots to "
-		       "converge\n",
-		       kind_names[kind], cut, cut - 1, boots);
 	}
 	return check_summary("test_powercut");
 }

@@ -11,6 +11,19 @@
 
 #include "fake_port.h"
 
+/* Is this write the one the power goes in, torn in the middle? */
+static bool tears_now(struct fake_port *fake)
+{
+	return fake->tear && fake->cut_after != 0 && fake->writes + 1 == fake->cut_after;
+}
+
+static int torn(struct fake_port *fake)
+{
+	fake->writes++;
+	fake->power_off = true;
+	return -EIO;
+}
+
 /* Every mutation starts here: refused once the power is off. */
 static int write_begin(struct fake_port *fake)
 {
@@ -169,6 +182,12 @@ static int file_write(void *ctx, struct ota_file *file, const void *buf, size_t 
 	if (fake->volume_full || file->pos + len > FAKE_FILE_MAX) {
 		return -ENOSPC;
 	}
+	if (tears_now(fake)) {
+		memcpy(file->file->data + file->pos, buf, len / 2);
+		file->pos += len / 2;
+		file->file->size = file->pos;
+		return torn(fake);
+	}
 	memcpy(file->file->data + file->pos, buf, len);
 	file->pos += len;
 	file->file->size = file->pos;
@@ -305,6 +324,12 @@ static int slot_write(void *ctx, enum ota_slot slot, size_t off, const void *buf
 			return -EIO;
 		}
 	}
+	if (tears_now(fake)) {
+		size_t half = len / 2 - (len / 2) % fake->write_block;
+
+		memcpy(fake->slot[slot] + off, src, half);
+		return torn(fake);
+	}
 	for (i = 0; i < len; i++) {
 		fake->slot[slot][off + i] = src[i];
 	}
@@ -337,6 +362,7 @@ static int boot_request_test(void *ctx)
 	}
 	fake->test_requested = true;
 	write_done(fake);
+	fake->request_write = fake->writes;
 	return 0;
 }
 

@@ -101,6 +101,8 @@ struct fake_port {
 	bool confirmed;
 	int swaps;
 	int reverts;
+	/** The number of the write that requested the last test swap. */
+	unsigned long request_write;
 
 	uint8_t state[FAKE_STATE_MAX];
 	int state_len;
@@ -112,6 +114,8 @@ struct fake_port {
 	unsigned long writes;
 	/** Cut the power after this write (0: never). */
 	unsigned long cut_after;
+	/** The cut tears a file or slot write: half its bytes land, and it fails. */
+	bool tear;
 	bool power_off;
 
 	/* gateway */
