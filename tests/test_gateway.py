@@ -15,7 +15,8 @@ from aiocoap.optiontypes import BlockOption
 from degutool.gateway import Gateway, GatewayServer, LocalBackend, ThingMap
 from degutool.lab.fileserver import FileServer
 from degutool.shadow import ShadowStore
-from lab_helpers import FaultyHandler
+
+from .lab_helpers import FaultyHandler
 
 EUI = "0123456789abcdef"
 THING = f"degu-{EUI}"

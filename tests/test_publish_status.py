@@ -19,7 +19,8 @@ from degutool.lab.runner import Lab, LabPorts
 from degutool.lab.state import LabState
 from degutool.lab.status import ItemStatus, item_status
 from degutool.shadow import ShadowHTTPService, ShadowStore
-from lab_helpers import FakeS3Handler
+
+from .lab_helpers import FakeS3Handler
 
 SCRIPT = b'print("Hello! I\'m Bob.")\n'
 CONFIG = b"interval=10\n"

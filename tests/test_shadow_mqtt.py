@@ -11,7 +11,8 @@ import pytest
 from degutool.errors import DeguError
 from degutool.lab.broker import Mosquitto
 from degutool.shadow import ShadowHTTPService, ShadowMQTTResponder, ShadowStore
-from lab_helpers import MqttProbe
+
+from .lab_helpers import MqttProbe
 
 P = "$aws/things/t1/shadow"
 
