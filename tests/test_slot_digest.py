@@ -131,7 +131,10 @@ def test_core_digest_of_released_slot_is_manifest_md5(
         assert (proc.returncode, proc.stderr) == (0, "")
         assert proc.stdout == expected
     assert manifest["image"]["length"] == len(image)
-    print(f"{fw.name}: C digest {want} = manifest md5, {len(image)} bytes")  # shown with -s
+    print(  # shown with -s
+        f"{fw.name} {key_name} protected={info['protect_tlv_size']}: C digest {want} = manifest"
+        f" md5, {len(image)} bytes"
+    )
 
 
 def _tamper_tlv_info(image: bytes) -> bytes:
