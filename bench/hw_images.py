@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT / "python"))
 from degutool import factory, flash, storage  # noqa: E402
 from degutool.layout import DEFAULT, IMAGE_HEADER_SIZE  # noqa: E402
 
-from tests.hwfixtures import build_stub, sign_stub  # noqa: E402
+from tests.firmware.build import BASE_SIZE, build, sign_with_imgtool  # noqa: E402
 
 APP_SIZE = 440_000
 
@@ -52,9 +52,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp)
         slot0 = DEFAULT.slot0.offset
-        boot = build_stub(out, "boot", 0, chain_to=slot0 + IMAGE_HEADER_SIZE)
-        app = build_stub(out, "app", slot0 + IMAGE_HEADER_SIZE, fill=APP_SIZE - 0x80)
-        image = sign_stub(out, app)
+        boot = build(out, "boot", 0, chain_to=slot0 + IMAGE_HEADER_SIZE)
+        app = build(out, "app", filler=APP_SIZE - BASE_SIZE)
+        image = sign_with_imgtool(out, app)
         files = {
             "main.py": (ROOT / "examples" / "main.py").read_bytes(),
             "CONFIG": (ROOT / "examples" / "CONFIG").read_bytes(),

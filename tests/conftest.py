@@ -3,7 +3,8 @@
 """Session fixtures shared by the toolchain tests: real firmware images, keys, a signed image.
 
 The firmware is tests/firmware/main.c, a small Cortex-M4 program (vector table, reset
-handler, code, data), built here with arm-none-eabi-gcc and objcopy into a session tmp dir.
+handler, code, data), built here with arm-none-eabi-gcc and objcopy into a session tmp dir;
+the same source, built with ``chain_to``, is the factory and flash tests' MCUboot stand-in.
 
 Fixtures (all session-scoped, all paths):
 
@@ -12,8 +13,9 @@ Fixtures (all session-scoped, all paths):
   table, as Zephyr's zephyr.bin with CONFIG_ROM_START_OFFSET=0x200;
 - ``large_firmware_bin``: about 440 KB (440,000 bytes) that still fits slot 0 when signed;
 - ``oversize_firmware_bin``: fits the slot's bytes but not with MCUboot's trailer;
-- ``build_firmware(name, origin=..., gap=..., filler=...)``: any other variant (a ``Firmware``
-  with ``.elf``, ``.bin``, ``.hex``);
+- ``build_firmware(name, origin=..., gap=..., filler=..., chain_to=...)``: any other variant
+  (a ``Firmware`` with ``.elf``, ``.bin``, ``.hex``), e.g. the MCUboot stand-in at 0 that
+  jumps to ``chain_to``;
 - ``ecdsa_key``, ``rsa_key``, ``ed25519_key``: PEM private keys made with degutool keygen;
 - ``signed_image``: ``firmware_bin`` signed with ``ecdsa_key`` as version 1.2.3+4 (a degu.bin).
 """
@@ -38,15 +40,21 @@ OVERSIZE_SIZE = 449_000
 def build_firmware(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Firmware]:
     """Build (once per variant) the test program linked at ``origin`` with ``gap`` zeros."""
     out = tmp_path_factory.mktemp("firmware")
-    cache: dict[tuple[str, int, int, int], Firmware] = {}
+    cache: dict[str, tuple[tuple[int, int, int, int | None], Firmware]] = {}
 
     def build_variant(
-        name: str, origin: int = SLOT0.offset + IMAGE_HEADER_SIZE, gap: int = 0, filler: int = 0
+        name: str,
+        origin: int = SLOT0.offset + IMAGE_HEADER_SIZE,
+        gap: int = 0,
+        filler: int = 0,
+        chain_to: int | None = None,
     ) -> Firmware:
-        spec = (name, origin, gap, filler)
-        if spec not in cache:
-            cache[spec] = build(out, name, origin, gap, filler)
-        return cache[spec]
+        spec = (origin, gap, filler, chain_to)
+        if name not in cache:
+            cache[name] = (spec, build(out, name, origin, gap, filler, chain_to))
+        if cache[name][0] != spec:
+            raise ValueError(f"firmware variant {name!r} already built as {cache[name][0]}")
+        return cache[name][1]
 
     return build_variant
 

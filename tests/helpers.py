@@ -1,9 +1,12 @@
 # Copyright (c) 2026 Degu contributors
 # SPDX-License-Identifier: Apache-2.0
-"""Small helpers the toolchain tests share (running the CLI in-process, tampering images)."""
+"""Small helpers the toolchain tests share (running the CLI in-process, tampering images,
+reading a FAT volume back with mtools)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -25,3 +28,18 @@ def flipped(data: bytes, offset: int) -> bytes:
 def tree(path: Path) -> list[str]:
     """Every entry under ``path``, relative, sorted (to show nothing was left behind)."""
     return sorted(str(p.relative_to(path)) for p in path.rglob("*"))
+
+
+# pyfatfs leaves the CHS fields of the BPB at 0 (FatFs ignores them); mtools refuses such a
+# volume unless told to skip that sanity check.
+MTOOLS_ENV = {**os.environ, "MTOOLS_SKIP_CHECK": "1"}
+
+
+def mcopy_out(image: Path, name: str) -> bytes:
+    """The file ``name`` of the FAT volume ``image``, read by mtools (not by pyfatfs)."""
+    return subprocess.run(
+        ["mcopy", "-n", "-i", str(image), f"::{name}", "-"],
+        check=True,
+        capture_output=True,
+        env=MTOOLS_ENV,
+    ).stdout

@@ -13,25 +13,25 @@ from degutool.cli import cli
 from degutool.layout import DEFAULT, FLASH_SIZE, IMAGE_HEADER_SIZE
 from intelhex import IntelHex
 
-from .hwfixtures import build_stub, sign_stub
+from .firmware.build import sign_with_imgtool
 
 SLOT0 = DEFAULT.slot0.offset
 STORAGE = DEFAULT.storage.offset
 
 
 @pytest.fixture(scope="module")
-def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def inputs(tmp_path_factory: pytest.TempPathFactory, build_firmware) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("factory-inputs")
-    boot = build_stub(out, "boot", 0, chain_to=SLOT0 + IMAGE_HEADER_SIZE)
-    app = build_stub(out, "app", SLOT0 + IMAGE_HEADER_SIZE)
-    big_boot = build_stub(out, "bigboot", 0, chain_to=SLOT0, fill=DEFAULT.boot.size)
-    big_app = build_stub(out, "bigapp", SLOT0 + IMAGE_HEADER_SIZE, fill=DEFAULT.slot0.size)
+    boot = build_firmware("boot", origin=0, chain_to=SLOT0 + IMAGE_HEADER_SIZE)
+    app = build_firmware("firmware")
+    big_boot = build_firmware("bigboot", origin=0, chain_to=SLOT0, filler=DEFAULT.boot.size)
+    big_app = build_firmware("bigapp", filler=DEFAULT.slot0.size)
     vol = out / "storage.img"
     vol.write_bytes(storage.build_volume({"main.py": b"print('factory')\n", "CONFIG": b"a=1\n"}))
     uicr = IntelHex(str(boot.hex))
     uicr.puts(0x10001208, b"\x5a\x00\x00\x00")  # UICR.APPROTECT, as some Zephyr hex files carry
     uicr.write_hex_file(str(out / "boot-uicr.hex"))
-    signed = sign_stub(out, app)
+    signed = sign_with_imgtool(out, app)
     # The signed image as a HEX carrying the application's entry as its start address, as a
     # hex tool that keeps the ELF entry writes it.
     signed_hex = IntelHex()

@@ -15,7 +15,7 @@ from degutool.errors import ProbeError
 from degutool.layout import DEFAULT, FLASH_SIZE, IMAGE_HEADER_SIZE
 from intelhex import IntelHex
 
-from .hwfixtures import build_stub, sign_stub
+from .firmware.build import sign_with_imgtool
 
 SECTOR = flash.SECTOR_SIZE
 
@@ -62,11 +62,11 @@ class FakeProbe:
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def files(tmp_path_factory: pytest.TempPathFactory, build_firmware) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("flash-inputs")
     slot0 = DEFAULT.slot0.offset
-    boot = build_stub(out, "boot", 0, chain_to=slot0 + IMAGE_HEADER_SIZE)
-    app = build_stub(out, "app", slot0 + IMAGE_HEADER_SIZE, fill=5000)
+    boot = build_firmware("boot", origin=0, chain_to=slot0 + IMAGE_HEADER_SIZE)
+    app = build_firmware("app5000", filler=5000)
     factory = IntelHex(str(boot.hex))
     factory.merge(IntelHex(str(app.hex)), overlap="replace")
     factory.write_hex_file(str(out / "both.hex"))
@@ -74,7 +74,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "boot.hex": boot.hex,
         "boot.bin": boot.bin,
         "app.hex": app.hex,
-        "degu.bin": sign_stub(out, app),
+        "degu.bin": sign_with_imgtool(out, app),
         "both.hex": out / "both.hex",
     }
 

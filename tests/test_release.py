@@ -10,7 +10,8 @@ import json
 from pathlib import Path
 
 import pytest
-from degutool import __version__, keys, mcuboot, release, verify
+from degutool import __version__, keys, mcuboot, release, storage, verify
+from degutool.errors import LayoutError
 from pyfatfs.PyFat import PyFat
 from pyfatfs.PyFatFS import PyFatFS
 
@@ -146,9 +147,9 @@ def test_join_url(base: str, name: str, url: str) -> None:
     assert release.join_url(base, name) == url
 
 
-def test_fat_geometry_matches_pyfatfs(tmp_path: Path) -> None:
-    """The room computed for the 16 KB volume is what a pyfatfs volume really holds."""
-    geometry = release.FatGeometry(0x4000)
+def test_volume_room_matches_pyfatfs(tmp_path: Path) -> None:
+    """The room release checks against (degutool.storage) is what a pyfatfs volume holds."""
+    geometry = storage.geometry()
     vol = tmp_path / "storage.img"
     vol.write_bytes(b"")
     fat = PyFat()
@@ -158,8 +159,8 @@ def test_fat_geometry_matches_pyfatfs(tmp_path: Path) -> None:
     assert (
         bpb["BPB_BytsPerSec"], bpb["BPB_SecPerClus"], bpb["BPB_RsvdSecCnt"], bpb["BPB_NumFATs"],
         bpb["BPB_RootEntCnt"], bpb["BPB_FATSz16"], bpb["BPB_TotSec16"],
-    ) == (512, 1, 1, 2, 224, geometry.fat_sectors, 32)  # fmt: skip
-    assert geometry.data_clusters == 15
+    ) == (512, 1, 1, 2, 224, 1, 32)  # fmt: skip
+    assert (geometry.cluster_size, geometry.data_clusters) == (512, 15)
     assert geometry.capacity == 7680
 
     # Files that fill exactly the computed clusters (2..16) fit in the 16 KB; one byte more
@@ -176,3 +177,29 @@ def test_fat_geometry_matches_pyfatfs(tmp_path: Path) -> None:
     fs.writebytes("/extra", b"z")
     fs.close()
     assert vol.stat().st_size > 0x4000
+
+
+@pytest.mark.parametrize(
+    ("script_size", "config_size", "refused"),
+    [(7168, 512, False), (7680, 0, False), (7169, 512, True), (7681, 0, True)],
+    ids=["both-exactly-full", "script-exactly-full", "one-byte-over", "script-one-over"],
+)
+def test_release_volume_limit(
+    script_size: int, config_size: int, refused: bool, tmp_path: Path
+) -> None:
+    script, config = tmp_path / "big.py", tmp_path / "big.cfg"
+    script.write_bytes(b"#" * script_size)
+    config.write_bytes(b"k" * config_size)
+    out = tmp_path / "rel"
+    if not refused:
+        manifest = release.release(out, "https://h/r/", script=script, config=config, now=NOW)
+        assert manifest["items"]["script_user"]["size"] == script_size
+        assert (out / "CONFIG").read_bytes() == b"k" * config_size
+        return
+    with pytest.raises(LayoutError) as e:
+        release.release(out, "https://h/r/", script=script, config=config, now=NOW)
+    assert str(e.value) == (
+        f"{script} {script_size} bytes, {config} {config_size} bytes: they take 8192 bytes in "
+        "512-byte clusters; the 16384-byte FAT volume holds 7680: shorten the files"
+    )
+    assert tree(tmp_path) == ["big.cfg", "big.py"]

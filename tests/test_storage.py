@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import subprocess
 from pathlib import Path
 
@@ -18,26 +17,15 @@ from degutool.cli import cli
 from degutool.errors import InputError
 from fatfs.wrapper import Partition
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+from .helpers import MTOOLS_ENV, mcopy_out
 
-# pyfatfs leaves the CHS fields of the BPB at 0 (FatFs ignores them); mtools refuses such a
-# volume unless told to skip that sanity check.
-MTOOLS_ENV = {**os.environ, "MTOOLS_SKIP_CHECK": "1"}
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def _with_storage(size: int) -> layout.Layout:
     parts = dict(layout.DEFAULT.partitions)
     parts["storage"] = layout.Partition("storage", 0x0F8000, size)
     return layout.Layout(parts)
-
-
-def _mcopy_out(image: Path, name: str) -> bytes:
-    return subprocess.run(
-        ["mcopy", "-n", "-i", str(image), f"::{name}", "-"],
-        check=True,
-        capture_output=True,
-        env=MTOOLS_ENV,
-    ).stdout
 
 
 def _mdir_names(image: Path) -> list[str]:
@@ -93,7 +81,7 @@ def test_volume_reads_back_with_mtools(tmp_path: Path, files: dict[str, bytes]) 
     assert image.stat().st_size == 16384
     assert _mdir_names(image) == sorted(files)
     for name, data in files.items():
-        back = _mcopy_out(image, name)
+        back = mcopy_out(image, name)
         assert back == data
         assert hashlib.md5(back).hexdigest() == hashlib.md5(data).hexdigest()
 
@@ -182,8 +170,8 @@ def test_cli_writes_volume(tmp_path: Path) -> None:
 
     assert result.exit_code == 0, result.output
     assert result.stdout == f"{out}: FAT12 volume, 16384 bytes\n"
-    assert _mcopy_out(out, "main.py") == SCRIPT
-    assert _mcopy_out(out, "CONFIG") == CONFIG
+    assert mcopy_out(out, "main.py") == SCRIPT
+    assert mcopy_out(out, "CONFIG") == CONFIG
     assert sorted(p.name for p in tmp_path.iterdir()) == ["storage.img"]
 
 

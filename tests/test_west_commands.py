@@ -19,11 +19,10 @@ from degutool import layout
 from intelhex import IntelHex
 from west.configuration import Configuration
 
-from .hwfixtures import build_stub
+from .helpers import mcopy_out
 
 REPO = Path(__file__).resolve().parent.parent
 COMMANDS = REPO / "scripts" / "west_commands" / "degu.py"
-MTOOLS_ENV = {**os.environ, "MTOOLS_SKIP_CHECK": "1"}
 BASE_URL = "https://example.com/degu/r1/"
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -86,15 +85,6 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def _mcopy(image: Path, name: str) -> bytes:
-    return subprocess.run(
-        ["mcopy", "-n", "-i", str(image), f"::{name}", "-"],
-        check=True,
-        capture_output=True,
-        env=MTOOLS_ENV,
-    ).stdout
-
-
 def test_storage_takes_the_partition_size_from_the_build_dts(
     workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -108,7 +98,7 @@ def test_storage_takes_the_partition_size_from_the_build_dts(
     assert out == "build/storage.img: FAT12 volume, 65536 bytes\n"
     image = workspace / "build/storage.img"
     assert image.stat().st_size == 0x10000
-    assert _mcopy(image, "main.py") == (workspace / "main.py").read_bytes()
+    assert mcopy_out(image, "main.py") == (workspace / "main.py").read_bytes()
 
 
 def test_storage_without_dts_warns_and_uses_the_builtin_layout(
@@ -121,7 +111,7 @@ def test_storage_without_dts_warns_and_uses_the_builtin_layout(
     assert code == 0
     assert "WARNING: no zephyr.dts in build/zephyr; using the built-in layout\n" in err
     assert out == "v.img: FAT12 volume, 16384 bytes\n"
-    assert _mcopy(workspace / "v.img", "CONFIG") == (workspace / "CONFIG").read_bytes()
+    assert mcopy_out(workspace / "v.img", "CONFIG") == (workspace / "CONFIG").read_bytes()
 
 
 def test_quiet_hides_info(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -195,11 +185,11 @@ def test_release_without_a_build_says_what_to_do(
 
 
 def test_factory_finds_mcuboot_and_the_release(
-    workspace: Path, capsys: pytest.CaptureFixture[str], signed_image: Path
+    workspace: Path, capsys: pytest.CaptureFixture[str], signed_image: Path, build_firmware
 ) -> None:
     boot_dir = workspace / "build-mcuboot/zephyr"  # MCUboot built on its own, as in Zephyr 3.1
     boot_dir.mkdir(parents=True)
-    boot = build_stub(workspace, "boot", 0, chain_to=layout.DEFAULT.slot0.offset + 0x200)
+    boot = build_firmware("boot", origin=0, chain_to=layout.DEFAULT.slot0.offset + 0x200)
     shutil.copy(boot.hex, boot_dir / "zephyr.hex")
     (workspace / "build/degu-release").mkdir()
     shutil.copy(signed_image, workspace / "build/degu-release/degu.bin")
@@ -218,8 +208,8 @@ def test_factory_finds_mcuboot_and_the_release(
     assert raw[slot0 : slot0 + len(image)] == image
     volume = workspace / "volume.img"
     volume.write_bytes(raw[st : st + layout.DEFAULT.storage.size])
-    assert _mcopy(volume, "main.py") == (workspace / "main.py").read_bytes()
-    assert _mcopy(volume, "CONFIG") == (workspace / "CONFIG").read_bytes()
+    assert mcopy_out(volume, "main.py") == (workspace / "main.py").read_bytes()
+    assert mcopy_out(volume, "CONFIG") == (workspace / "CONFIG").read_bytes()
     assert out.splitlines()[-1] == f"build/factory.bin: {layout.FLASH_SIZE} bytes"
 
 
@@ -280,4 +270,4 @@ def test_real_west_finds_and_runs_the_commands(tmp_path: Path) -> None:
         assert name in help_out
     assert run.returncode == 0, run.stderr
     assert run.stdout == "build/storage.img: FAT12 volume, 65536 bytes\n"
-    assert _mcopy(repo / "build/storage.img", "main.py") == (repo / "main.py").read_bytes()
+    assert mcopy_out(repo / "build/storage.img", "main.py") == (repo / "main.py").read_bytes()

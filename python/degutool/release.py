@@ -15,7 +15,6 @@ import datetime
 import hashlib
 import json
 import logging
-import math
 import os
 import shutil
 import tempfile
@@ -26,11 +25,11 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from imgtool import imgtool_version
 
-from . import __version__, digest, mcuboot
+from . import __version__, digest, mcuboot, storage
 from . import keys as keys_mod
 from . import layout as layout_mod
 from . import sign as sign_mod
-from .errors import ImageError, InputError, LayoutError
+from .errors import ImageError, InputError
 from .verify import verify
 
 log = logging.getLogger(__name__)
@@ -39,49 +38,6 @@ FIRMWARE_FILE = "degu.bin"
 SCRIPT_FILE = "main.py"
 CONFIG_FILE = "CONFIG"
 MANIFEST_SCHEMA = 1
-
-
-@dataclass(frozen=True)
-class FatGeometry:
-    """The FAT12 volume's geometry, from which its room for files follows.
-
-    These are the values pyfatfs' ``mkfs`` gives a 16 KB FAT12 volume with 512-byte sectors
-    (one sector per cluster, one reserved sector, two FATs, 224 root directory entries).
-    TODO: use ``degutool.storage.geometry()`` (branch tool-hw, which computes the same 15
-    clusters of 512 bytes from a volume pyfatfs makes) once both branches are on main, so the
-    two cannot drift; until then tests/test_release.py checks these numbers against pyfatfs.
-    """
-
-    volume_size: int
-    sector_size: int = 512
-    sectors_per_cluster: int = 1
-    reserved_sectors: int = 1
-    fats: int = 2
-    root_entries: int = 224
-
-    @property
-    def cluster_size(self) -> int:
-        return self.sector_size * self.sectors_per_cluster
-
-    @property
-    def fat_sectors(self) -> int:
-        clusters = self.volume_size // self.cluster_size
-        return math.ceil(math.ceil((clusters + 2) * 3 / 2) / self.sector_size)
-
-    @property
-    def data_clusters(self) -> int:
-        sectors = self.volume_size // self.sector_size
-        root = math.ceil(self.root_entries * 32 / self.sector_size)
-        data = sectors - self.reserved_sectors - self.fats * self.fat_sectors - root
-        return data // self.sectors_per_cluster
-
-    @property
-    def capacity(self) -> int:
-        """Bytes of file data the volume holds."""
-        return self.data_clusters * self.cluster_size
-
-    def clusters_for(self, size: int) -> int:
-        return math.ceil(size / self.cluster_size)
 
 
 @dataclass(frozen=True)
@@ -168,17 +124,10 @@ def _read(path: Path, what: str) -> bytes:
         raise InputError(f"{what} {path}: cannot read ({e.strerror})") from e
 
 
-def _check_volume(files: list[tuple[Path, bytes]], geometry: FatGeometry) -> None:
-    if not files:
-        return
-    clusters = sum(geometry.clusters_for(len(data)) for _, data in files)
-    if clusters > geometry.data_clusters:
-        names = " and ".join(f"{p} ({len(d)} bytes)" for p, d in files)
-        raise LayoutError(
-            f"{names} take {clusters} clusters of {geometry.cluster_size} bytes; the "
-            f"{geometry.volume_size // 1024} KB FAT12 volume holds {geometry.data_clusters} "
-            f"({geometry.capacity} bytes): shrink the script or the configuration"
-        )
+def _check_volume(files: list[tuple[Path, bytes]], lay: layout_mod.Layout) -> None:
+    """Refuse files that will not fit the FAT volume; named by their input paths."""
+    if files:
+        storage.check_fits({str(path): len(data) for path, data in files}, lay)
 
 
 def _check_out(out: Path) -> None:
@@ -310,7 +259,7 @@ def release(
     }
     fw_data = _read_firmware(firmware) if firmware else None
     loaded_key = keys_mod.load(key) if key else None
-    _check_volume(list(files.values()), FatGeometry(lay.storage.size))
+    _check_volume(list(files.values()), lay)
     fw = None
     if firmware is not None and fw_data is not None:
         fw = _check_firmware(firmware, fw_data, loaded_key, version, security_counter, lay)

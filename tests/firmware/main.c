@@ -9,6 +9,10 @@
  * start of the code (initial stack pointer, reset handler, fault handlers), code, initialised
  * data copied from flash and zeroed bss.  FILLER_SIZE adds constant data to grow the image
  * to a chosen size (the bench and the oversize refusals).
+ *
+ * Built with CHAIN_TO (an address) it is the stand-in for MCUboot in the factory, flash and
+ * west tests: after its own start-up its reset handler jumps through the vector table at
+ * CHAIN_TO, as MCUboot does to the image in slot 0.
  */
 
 #include <stdint.h>
@@ -73,6 +77,12 @@ void reset_handler(void)
 		*dst = 0U;
 	}
 
+#ifdef CHAIN_TO
+	const uint32_t *next = (const uint32_t *)CHAIN_TO;
+	void (*entry)(void) = (void (*)(void))next[1];
+
+	entry();
+#endif
 	(void)main();
 }
 
