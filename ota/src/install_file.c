@@ -83,13 +83,13 @@ static int finish_replacement(struct ota *ota)
 
 	ret = remove_if_there(port, ota_item_file(item));
 	if (ret < 0) {
-		OTA_LOG_ERR("Could not remove %s (%d)", ota_item_file(item), ret);
+		OTA_LOG_DBG("Could not remove %s (%d)", ota_item_file(item), ret);
 		return ret;
 	}
 
 	ret = port->file_rename(port->ctx, ota_item_temp(item), ota_item_file(item));
 	if (ret < 0) {
-		OTA_LOG_ERR("Could not rename %s to %s (%d)", ota_item_temp(item),
+		OTA_LOG_DBG("Could not rename %s to %s (%d)", ota_item_temp(item),
 			    ota_item_file(item), ret);
 		return ret;
 	}
@@ -148,7 +148,7 @@ int ota_files_recover(struct ota *ota)
 		OTA_LOG_WRN("Removing unverified %s (%u bytes)", temp, (unsigned int)size);
 		ret = remove_if_there(port, temp);
 		if (ret < 0) {
-			OTA_LOG_ERR("Could not remove %s (%d)", temp, ret);
+			OTA_LOG_DBG("Could not remove %s (%d)", temp, ret);
 			return ret;
 		}
 	}
@@ -189,7 +189,7 @@ int ota_install_file(struct ota *ota, enum ota_item item)
 	}
 	if (ret < 0) {
 		ota_text_set(ota->reason, sizeof(ota->reason), "cannot create file");
-		OTA_LOG_ERR("Could not create %s (%d)", temp, ret);
+		OTA_LOG_DBG("Could not create %s (%d)", temp, ret);
 		return ret;
 	}
 

@@ -51,7 +51,7 @@ static int flash_write(struct fw_sink *sink, const uint8_t *data, size_t len)
 		ret = port->slot_erase(port->ctx, OTA_SLOT_DOWNLOAD, sink->erased_end,
 				       sink->erase_size);
 		if (ret < 0) {
-			OTA_LOG_ERR("Could not erase slot 1 at 0x%x (%d)",
+			OTA_LOG_DBG("Could not erase slot 1 at 0x%x (%d)",
 				    (unsigned int)sink->erased_end, ret);
 			return ret;
 		}
@@ -60,7 +60,7 @@ static int flash_write(struct fw_sink *sink, const uint8_t *data, size_t len)
 
 	ret = port->slot_write(port->ctx, OTA_SLOT_DOWNLOAD, sink->flash_off, data, len);
 	if (ret < 0) {
-		OTA_LOG_ERR("Could not write slot 1 at 0x%x (%d)", (unsigned int)sink->flash_off,
+		OTA_LOG_DBG("Could not write slot 1 at 0x%x (%d)", (unsigned int)sink->flash_off,
 			    ret);
 		return ret;
 	}
@@ -222,8 +222,7 @@ int ota_install_fw(struct ota *ota)
 
 	ret = port->boot_request_test(port->ctx);
 	if (ret < 0) {
-		OTA_LOG_ERR("Could not request a test swap (%d)", ret);
-		return fail(ota, "swap request failed", ret);
+				return fail(ota, "swap request failed", ret);
 	}
 
 	/* Saved after the request: a cut in between boots the new image on trial without this
@@ -231,6 +230,7 @@ int ota_install_fw(struct ota *ota)
 	 */
 	ota->state.fw.active = 1;
 	memcpy(ota->state.fw.digest, digest, OTA_MD5_SIZE);
+	ota->state.item[OTA_ITEM_FIRMWARE].error[0] = '\0';
 	ota_text_set(ota->state.fw.url, sizeof(ota->state.fw.url),
 		     ota->desired.item[OTA_ITEM_FIRMWARE].url);
 	ret = ota_state_save(ota);

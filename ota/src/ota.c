@@ -61,6 +61,7 @@ int ota_init(struct ota *ota, const struct ota_config *cfg)
 
 	ret = ota_files_recover(ota);
 	if (ret < 0) {
+		OTA_LOG_ERR("Could not recover the files of an interrupted update (%d)", ret);
 		return ret;
 	}
 
@@ -127,10 +128,10 @@ static int post_reported(struct ota *ota)
 	ret = ota_gw_request(ota, OTA_COAP_POST, ota->report, (size_t)len, NULL, &rsp, ota->block,
 			     CONFIG_DEGU_OTA_BLOCK_MAX);
 	if (ret < 0) {
-		return ota_gw_failed(ota, "report", ret);
+		return ota_gw_failed(ota, "gateway", ret);
 	}
 	if (rsp.code != CODE_CHANGED && rsp.code != CODE_CREATED) {
-		return ota_gw_error(ota, "report", &rsp, ota->block);
+		return ota_gw_error(ota, "gateway", &rsp, ota->block);
 	}
 	OTA_LOG_INF("Reported (%s)", ota->report);
 	return 0;
@@ -157,10 +158,10 @@ static int read_desired(struct ota *ota, struct ota_desired *desired)
 	ret = ota_gw_request(ota, OTA_COAP_PUT, NULL, 0, NULL, &rsp, ota->block,
 			     CONFIG_DEGU_OTA_BLOCK_MAX);
 	if (ret < 0) {
-		return ota_gw_failed(ota, "desired", ret);
+		return ota_gw_failed(ota, "gateway", ret);
 	}
 	if (rsp.code != CODE_CHANGED) {
-		return ota_gw_error(ota, "desired", &rsp, ota->block);
+		return ota_gw_error(ota, "gateway", &rsp, ota->block);
 	}
 
 	ret = ota_fetch(ota, CONFIG_DEGU_OTA_DOC_MAX, doc_sink, ota, &len);
@@ -253,12 +254,18 @@ static int act_on_item(struct ota *ota, enum ota_item item)
 		return 0;
 	case OTA_DECIDE_BAD_VER:
 	case OTA_DECIDE_NO_URL:
-	case OTA_DECIDE_BAD_URL:
+	case OTA_DECIDE_BAD_URL: {
+		struct ota_item_record before = *rec;
+
 		OTA_LOG_WRN("%s: %s", ota_item_key(item), ota_decision_reason(decision));
 		record_failure(ota, item, want->ver_state == OTA_FIELD_SET ? want->digest : NULL,
 			       ota_decision_reason(decision));
-		(void)ota_state_save(ota);
+		/* The same refusal on every boot is saved once, not on every boot. */
+		if (memcmp(&before, rec, sizeof(before)) != 0) {
+			(void)ota_state_save(ota);
+		}
 		return 0;
+	}
 	case OTA_DECIDE_FETCH:
 		break;
 	}
@@ -349,6 +356,9 @@ static int settle_firmware(struct ota *ota, bool trial)
 int ota_boot(struct ota *ota, enum ota_boot_action *action)
 {
 	struct ota_desired desired;
+	enum ota_run_state before_state;
+	int before_item;
+	char before_error[CONFIG_DEGU_OTA_ERROR_MAX];
 	bool trial = false;
 	int installed = 0;
 	int item;
@@ -381,6 +391,11 @@ int ota_boot(struct ota *ota, enum ota_boot_action *action)
 	/* Step 2 */
 	desired = ota->state.desired;
 	ret = read_desired(ota, &desired);
+	if (ret == -ENOENT) {
+		/* 4.04: the thing has no desired state (yet); nothing to do, nothing failed. */
+		OTA_LOG_INF("No desired state");
+		return 0;
+	}
 	if (ret < 0) {
 		set_run(ota, OTA_STATE_FAILED, -1, ota->reason);
 		(void)post_reported(ota);
@@ -393,12 +408,16 @@ int ota_boot(struct ota *ota, enum ota_boot_action *action)
 	}
 
 	/* Step 3 */
+	before_state = ota->run_state;
+	before_item = ota->run_item;
+	memcpy(before_error, ota->run_error, sizeof(before_error));
 	for (item = 0; item < OTA_ITEM_COUNT; item++) {
 		installed += act_on_item(ota, (enum ota_item)item);
 	}
 
-	/* Step 4 */
-	if (installed > 0 || ota->run_state != OTA_STATE_IDLE) {
+	/* Step 4, when step 3 changed what step 1 said */
+	if (installed > 0 || ota->run_state != before_state || ota->run_item != before_item ||
+	    strcmp(ota->run_error, before_error) != 0) {
 		(void)post_reported(ota);
 	}
 	if (installed > 0) {
@@ -422,6 +441,9 @@ int ota_check_update(struct ota *ota)
 	scan_installed(ota);
 	desired = ota->state.desired;
 	ret = read_desired(ota, &desired);
+	if (ret == -ENOENT) {
+		return 0;
+	}
 	if (ret < 0) {
 		return ret;
 	}
@@ -450,7 +472,7 @@ int ota_update_shadow(struct ota *ota, const char *json, size_t len)
 		return ret;
 	}
 	if (rsp.code != CODE_CHANGED && rsp.code != CODE_CREATED) {
-		return ota_gw_error(ota, "shadow", &rsp, ota->block);
+		return ota_gw_error(ota, "gateway", &rsp, ota->block);
 	}
 	return 0;
 }

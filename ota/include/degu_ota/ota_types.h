@@ -29,7 +29,7 @@ extern "C" {
 
 /** Longest error text kept per item, bytes including the NUL (longer diagnostics are cut). */
 #ifndef CONFIG_DEGU_OTA_ERROR_MAX
-#define CONFIG_DEGU_OTA_ERROR_MAX 48
+#define CONFIG_DEGU_OTA_ERROR_MAX 64
 #endif
 
 /** Largest desired (or whole shadow) document the device reads, bytes. */
