@@ -9,6 +9,8 @@
  * below becomes OSError(errno).
  */
 
+#include <errno.h>
+
 #include <zephyr/sys/util.h>
 
 #include <degu_ota/ota.h>
@@ -24,9 +26,21 @@ static void raise_if_error(int ret)
 	}
 }
 
+/* NULL when main() could not set the OTA context up (no EUI-64, no state storage). */
+static struct ota *app_ota(void)
+{
+	struct ota *ota = degu_app_ota();
+
+	if (ota == NULL) {
+		mp_raise_OSError(ENODEV);
+	}
+
+	return ota;
+}
+
 static mp_obj_t degu_check_update(void)
 {
-	int ret = ota_check_update(degu_app_ota());
+	int ret = ota_check_update(app_ota());
 
 	raise_if_error(ret);
 
@@ -39,7 +53,7 @@ static mp_obj_t degu_update_shadow(mp_obj_t json_in)
 	size_t len;
 	const char *json = mp_obj_str_get_data(json_in, &len);
 
-	raise_if_error(ota_update_shadow(degu_app_ota(), json, len));
+	raise_if_error(ota_update_shadow(app_ota(), json, len));
 
 	return mp_const_none;
 }
@@ -52,7 +66,7 @@ static mp_obj_t degu_get_shadow(void)
 
 	vstr_init(&vstr, CONFIG_DEGU_MICROPYTHON_SHADOW_SIZE);
 
-	ret = ota_get_shadow(degu_app_ota(), vstr.buf, vstr.alloc);
+	ret = ota_get_shadow(app_ota(), vstr.buf, vstr.alloc);
 	if (ret < 0) {
 		vstr_clear(&vstr);
 		mp_raise_OSError(-ret);
