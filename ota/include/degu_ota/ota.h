@@ -68,7 +68,7 @@ int ota_boot(struct ota *ota, enum ota_boot_action *action);
  * Ask the gateway for desired again.  Writes nothing.
  *
  * @retval 1 an item differs from what is installed and is not held back.
- * @retval 0 nothing to do.
+ * @retval 0 nothing to do (also when the gateway knows no desired state: 4.04).
  * @retval -EXXX the gateway could not be asked.
  */
 int ota_check_update(struct ota *ota);

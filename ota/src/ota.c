@@ -1,0 +1,512 @@
+/*
+ * Copyright (c) 2026 Degu contributors
+ * SPDX-License-Identifier: Apache-2.0
+ */
+
+/*
+ * The boot-time sequence of docs/protocol.md ("Device sequence at boot") and DESIGN.md
+ * ("Device behaviour"), degu.check_update() and the two shadow calls of the degu module.
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include "ota_log.h"
+#include "ota_priv.h"
+
+OTA_LOG_MODULE_REGISTER(ota);
+
+#define CODE_CREATED OTA_COAP_CODE(2, 1)
+#define CODE_CHANGED OTA_COAP_CODE(2, 4)
+
+static bool valid_eui64(const char *eui64)
+{
+	size_t i;
+
+	for (i = 0; i < 16; i++) {
+		char c = eui64[i];
+
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+			return false;
+		}
+	}
+	return eui64[16] == '\0';
+}
+
+int ota_init(struct ota *ota, const struct ota_config *cfg)
+{
+	int ret;
+
+	if (cfg == NULL || cfg->port == NULL || cfg->eui64 == NULL || !valid_eui64(cfg->eui64)) {
+		return -EINVAL;
+	}
+
+	memset(ota, 0, sizeof(*ota));
+	ota->port = cfg->port;
+	memcpy(ota->eui64, cfg->eui64, 16);
+	/* Paths carry the EUI-64 in lower case (docs/protocol.md, "Transport"). */
+	for (ret = 0; ret < 16; ret++) {
+		if (ota->eui64[ret] >= 'A' && ota->eui64[ret] <= 'F') {
+			ota->eui64[ret] = (char)(ota->eui64[ret] - 'A' + 'a');
+		}
+	}
+	ota->max_attempts = cfg->max_attempts != 0 ? cfg->max_attempts
+						   : CONFIG_DEGU_OTA_MAX_ATTEMPTS;
+	ota->run_item = -1;
+
+	ret = ota_state_load(ota);
+	if (ret < 0) {
+		return ret;
+	}
+
+	ret = ota_files_recover(ota);
+	if (ret < 0) {
+		OTA_LOG_ERR("Could not recover the files of an interrupted update (%d)", ret);
+		return ret;
+	}
+
+	ota->initialised = true;
+	return 0;
+}
+
+/* What the device holds: the files' digests and the running image's digest and version. */
+static void scan_installed(struct ota *ota)
+{
+	struct ota_image_info info;
+	struct ota_installed *fw = &ota->installed[OTA_ITEM_FIRMWARE];
+	int item;
+	int ret;
+
+	for (item = 0; item < OTA_ITEM_FIRMWARE; item++) {
+		struct ota_installed *have = &ota->installed[item];
+
+		ret = ota_file_digest(ota, ota_item_file((enum ota_item)item), have->digest);
+		have->present = ret == 0;
+		if (ret < 0 && ret != -ENOENT) {
+			OTA_LOG_ERR("Could not hash %s (%d)", ota_item_file((enum ota_item)item),
+				    ret);
+		}
+	}
+
+	ret = ota_image_digest(ota->port, OTA_SLOT_RUNNING, ota->block, CONFIG_DEGU_OTA_BLOCK_MAX,
+			       &info, fw->digest);
+	fw->present = ret == 0;
+	if (ret == 0) {
+		ota_image_version(&info, ota->fw_version, sizeof(ota->fw_version));
+	} else {
+		OTA_LOG_WRN("No valid image in slot 0 (%d)", ret);
+		ota_text_set(ota->fw_version, sizeof(ota->fw_version), "none");
+	}
+}
+
+static void set_run(struct ota *ota, enum ota_run_state state, int item, const char *error)
+{
+	ota->run_state = state;
+	ota->run_item = item;
+	ota_text_set(ota->run_error, sizeof(ota->run_error), error);
+}
+
+static int post_reported(struct ota *ota)
+{
+	struct ota_coap_response rsp;
+	int len;
+	int ret;
+
+	len = ota_reported_build(ota, true, ota->report, sizeof(ota->report));
+	if (len == -ENOSPC) {
+		/* Long URLs and errors: the failure records give way to the six keys. */
+		OTA_LOG_WRN("Reported document over %d bytes; leaving out ota.items",
+			    CONFIG_DEGU_OTA_REPORT_MAX);
+		len = ota_reported_build(ota, false, ota->report, sizeof(ota->report));
+	}
+	if (len < 0) {
+		OTA_LOG_ERR("Could not build the reported document (%d)", len);
+		return len;
+	}
+
+	ota_gw_path(ota, "thing/", NULL);
+	ret = ota_gw_request(ota, OTA_COAP_POST, ota->report, (size_t)len, NULL, &rsp, ota->block,
+			     CONFIG_DEGU_OTA_BLOCK_MAX);
+	if (ret < 0) {
+		return ota_gw_failed(ota, "gateway", ret);
+	}
+	if (rsp.code != CODE_CHANGED && rsp.code != CODE_CREATED) {
+		return ota_gw_error(ota, "gateway", &rsp, ota->block);
+	}
+	OTA_LOG_INF("Reported (%s)", ota->report);
+	return 0;
+}
+
+static int doc_sink(void *ctx, uint32_t offset, const uint8_t *data, size_t len, uint32_t total)
+{
+	struct ota *ota = ctx;
+
+	(void)total;
+	/* ota_fetch() holds offset + len to the cap it was given: sizeof(ota->doc) - 1. */
+	memcpy(ota->doc + offset, data, len);
+	return 0;
+}
+
+/* PUT and GET update/status/<eui>, parsed and merged into @p desired. */
+static int read_desired(struct ota *ota, struct ota_desired *desired)
+{
+	struct ota_coap_response rsp;
+	uint32_t len;
+	int ret;
+
+	ota_gw_path(ota, "update/status/", NULL);
+	ret = ota_gw_request(ota, OTA_COAP_PUT, NULL, 0, NULL, &rsp, ota->block,
+			     CONFIG_DEGU_OTA_BLOCK_MAX);
+	if (ret < 0) {
+		return ota_gw_failed(ota, "gateway", ret);
+	}
+	if (rsp.code != CODE_CHANGED) {
+		return ota_gw_error(ota, "gateway", &rsp, ota->block);
+	}
+
+	ret = ota_fetch(ota, CONFIG_DEGU_OTA_DOC_MAX, doc_sink, ota, &len);
+	if (ret == -EFBIG) {
+		ota_text_set(ota->reason, sizeof(ota->reason), "desired document too large");
+	}
+	if (ret < 0) {
+		return ret;
+	}
+	ota->doc[len] = '\0';
+
+	return ota_desired_parse(ota, ota->doc, len, desired);
+}
+
+/* Record a failure of @p item for the desired digest @p digest (NULL: none). */
+static void record_failure(struct ota *ota, enum ota_item item, const uint8_t *digest,
+			   const char *reason)
+{
+	struct ota_item_record *rec = &ota->state.item[item];
+
+	if (digest != NULL && (!rec->has_tried || memcmp(rec->tried, digest, OTA_MD5_SIZE) != 0)) {
+		memcpy(rec->tried, digest, OTA_MD5_SIZE);
+		rec->has_tried = 1;
+		rec->attempts = 0;
+	}
+	ota_text_set(rec->error, sizeof(rec->error), reason);
+	set_run(ota, OTA_STATE_FAILED, (int)item, reason);
+}
+
+/* Count an attempt for the desired digest before any byte is fetched, so that power cuts in
+ * the middle of a download count too.
+ */
+static int start_attempt(struct ota *ota, enum ota_item item)
+{
+	struct ota_item_record *rec = &ota->state.item[item];
+	const uint8_t *digest = ota->desired.item[item].digest;
+
+	if (!rec->has_tried || memcmp(rec->tried, digest, OTA_MD5_SIZE) != 0) {
+		memcpy(rec->tried, digest, OTA_MD5_SIZE);
+		rec->has_tried = 1;
+		rec->attempts = 0;
+	}
+	if (rec->attempts < 255) {
+		rec->attempts++;
+	}
+	ota_text_set(rec->error, sizeof(rec->error), "interrupted");
+	return ota_state_save(ota);
+}
+
+static int install_item(struct ota *ota, enum ota_item item)
+{
+	int ret;
+
+	OTA_LOG_INF("Fetching %s (attempt %u of %u)", ota_item_key(item),
+		    ota->state.item[item].attempts, ota->max_attempts);
+
+	ret = ota_gw_prepare_item(ota, item);
+	if (ret < 0) {
+		return ret;
+	}
+	if (item == OTA_ITEM_FIRMWARE) {
+		return ota_install_fw(ota);
+	}
+	return ota_install_file(ota, item);
+}
+
+/* Step 3 for one item. @return 1 when it was installed, 0 when not. */
+static int act_on_item(struct ota *ota, enum ota_item item)
+{
+	const struct ota_desired_item *want = &ota->desired.item[item];
+	struct ota_item_record *rec = &ota->state.item[item];
+	enum ota_decision decision = ota_decide(ota, &ota->desired, item);
+	int ret;
+
+	switch (decision) {
+	case OTA_DECIDE_ABSENT:
+		return 0;
+	case OTA_DECIDE_SAME:
+		if (rec->error[0] != '\0') {
+			/* The device holds what is desired: an older failure no longer applies. */
+			rec->error[0] = '\0';
+			(void)ota_state_save(ota);
+		}
+		return 0;
+	case OTA_DECIDE_HELD:
+		OTA_LOG_WRN("%s held back after %u attempts", ota_item_key(item), rec->attempts);
+		if (ota->run_state != OTA_STATE_FAILED) {
+			set_run(ota, OTA_STATE_HELD, (int)item, rec->error);
+		}
+		return 0;
+	case OTA_DECIDE_BAD_VER:
+	case OTA_DECIDE_NO_URL:
+	case OTA_DECIDE_BAD_URL: {
+		struct ota_item_record before = *rec;
+
+		OTA_LOG_WRN("%s: %s", ota_item_key(item), ota_decision_reason(decision));
+		record_failure(ota, item, want->ver_state == OTA_FIELD_SET ? want->digest : NULL,
+			       ota_decision_reason(decision));
+		/* The same refusal on every boot is saved once, not on every boot. */
+		if (memcmp(&before, rec, sizeof(before)) != 0) {
+			(void)ota_state_save(ota);
+		}
+		return 0;
+	}
+	case OTA_DECIDE_FETCH:
+		break;
+	}
+
+	ret = start_attempt(ota, item);
+	if (ret < 0) {
+		set_run(ota, OTA_STATE_FAILED, (int)item, "state save failed");
+		return 0;
+	}
+
+	ota->reason[0] = '\0';
+	ret = install_item(ota, item);
+	if (ret < 0) {
+		if (ota->reason[0] == '\0') {
+			ota_text_set(ota->reason, sizeof(ota->reason), "install failed");
+		}
+		OTA_LOG_ERR("Could not install %s: %s (%d)", ota_item_key(item), ota->reason, ret);
+		record_failure(ota, item, want->digest, ota->reason);
+		(void)ota_state_save(ota);
+		return 0;
+	}
+
+	if (item != OTA_ITEM_FIRMWARE) {
+		/* finish_replacement() saved the record with the item installed. */
+		ota->installed[item].present = true;
+		memcpy(ota->installed[item].digest, want->digest, OTA_MD5_SIZE);
+	}
+	set_run(ota, OTA_STATE_UPDATED, (int)item, "");
+	return 1;
+}
+
+/* A swap requested before this boot: confirmed, reverted, or on trial now. */
+static int settle_firmware(struct ota *ota, bool trial)
+{
+	struct ota_fw_pending *fw = &ota->state.fw;
+	const struct ota_installed *running = &ota->installed[OTA_ITEM_FIRMWARE];
+	bool runs_pending = fw->active && running->present &&
+			    memcmp(running->digest, fw->digest, OTA_MD5_SIZE) == 0;
+	int ret;
+
+	if (trial) {
+		/* Healthy means the gateway took our report: only then confirm. */
+		set_run(ota, OTA_STATE_TRIAL, OTA_ITEM_FIRMWARE, "");
+		ret = post_reported(ota);
+		if (ret < 0) {
+			OTA_LOG_ERR("Trial image not confirmed: gateway unreachable (%d)", ret);
+			return ret;
+		}
+		ret = ota->port->boot_confirm(ota->port->ctx);
+		if (ret < 0) {
+			OTA_LOG_ERR("Could not confirm the running image (%d)", ret);
+			return ret;
+		}
+		OTA_LOG_INF("Confirmed the running image %s", ota->fw_version);
+		if (runs_pending) {
+			ota_state_installed(&ota->state, OTA_ITEM_FIRMWARE, fw->url);
+		} else if (ota->state.desired.item[OTA_ITEM_FIRMWARE].ver_state == OTA_FIELD_SET &&
+			   memcmp(ota->state.desired.item[OTA_ITEM_FIRMWARE].digest,
+				  running->digest, OTA_MD5_SIZE) == 0) {
+			/* The swap request was made, its record was lost to a power cut. */
+			ota_state_installed(&ota->state, OTA_ITEM_FIRMWARE,
+					    ota->state.desired.item[OTA_ITEM_FIRMWARE].url);
+		}
+		fw->active = 0;
+		set_run(ota, OTA_STATE_UPDATED, OTA_ITEM_FIRMWARE, "");
+		return ota_state_save(ota);
+	}
+
+	if (!fw->active) {
+		return 0;
+	}
+	if (runs_pending) {
+		/* Confirmed on an earlier boot that was cut before it saved. */
+		ota_state_installed(&ota->state, OTA_ITEM_FIRMWARE, fw->url);
+		fw->active = 0;
+		return ota_state_save(ota);
+	}
+
+	/* Not on trial and not the requested image: MCUboot reverted it (or never swapped).
+	 * The attempt was counted when the download began; the retry bound stops a loop.
+	 */
+	OTA_LOG_WRN("Requested image did not stay: reverted");
+	fw->active = 0;
+	record_failure(ota, OTA_ITEM_FIRMWARE, fw->digest, "reverted");
+	return ota_state_save(ota);
+}
+
+int ota_boot(struct ota *ota, enum ota_boot_action *action)
+{
+	struct ota_desired desired;
+	enum ota_run_state before_state;
+	int before_item;
+	char before_error[CONFIG_DEGU_OTA_ERROR_MAX];
+	bool trial = false;
+	int installed = 0;
+	int item;
+	int ret;
+
+	*action = OTA_BOOT_RUN;
+	if (!ota->initialised) {
+		return -EINVAL;
+	}
+
+	scan_installed(ota);
+	set_run(ota, OTA_STATE_IDLE, -1, "");
+
+	ret = ota->port->boot_is_on_trial(ota->port->ctx, &trial);
+	if (ret < 0) {
+		OTA_LOG_ERR("Could not read the swap state (%d)", ret);
+		return ret;
+	}
+	ret = settle_firmware(ota, trial);
+	if (ret < 0) {
+		return ret;
+	}
+
+	/* Step 1 */
+	ret = post_reported(ota);
+	if (ret < 0) {
+		return ret;
+	}
+
+	/* Step 2 */
+	desired = ota->state.desired;
+	ret = read_desired(ota, &desired);
+	if (ret == -ENOENT) {
+		/* 4.04: the thing has no desired state (yet); nothing to do, nothing failed. */
+		OTA_LOG_INF("No desired state");
+		return 0;
+	}
+	if (ret < 0) {
+		set_run(ota, OTA_STATE_FAILED, -1, ota->reason);
+		(void)post_reported(ota);
+		return 0;
+	}
+	ota->desired = desired;
+	if (memcmp(&ota->state.desired, &desired, sizeof(desired)) != 0) {
+		ota->state.desired = desired;
+		(void)ota_state_save(ota);
+	}
+
+	/* Step 3 */
+	before_state = ota->run_state;
+	before_item = ota->run_item;
+	memcpy(before_error, ota->run_error, sizeof(before_error));
+	for (item = 0; item < OTA_ITEM_COUNT; item++) {
+		installed += act_on_item(ota, (enum ota_item)item);
+	}
+
+	/* Step 4, when step 3 changed what step 1 said */
+	if (installed > 0 || ota->run_state != before_state || ota->run_item != before_item ||
+	    strcmp(ota->run_error, before_error) != 0) {
+		(void)post_reported(ota);
+	}
+	if (installed > 0) {
+		OTA_LOG_INF("%d item(s) installed; rebooting", installed);
+		*action = OTA_BOOT_REBOOT;
+	}
+	return 0;
+}
+
+int ota_check_update(struct ota *ota)
+{
+	struct ota_desired desired;
+	int item;
+	int ret;
+
+	if (!ota->initialised) {
+		return -EINVAL;
+	}
+
+	/* Reads only: the files, slot 0, the gateway.  Nothing is saved. */
+	scan_installed(ota);
+	desired = ota->state.desired;
+	ret = read_desired(ota, &desired);
+	if (ret == -ENOENT) {
+		return 0;
+	}
+	if (ret < 0) {
+		return ret;
+	}
+
+	for (item = 0; item < OTA_ITEM_COUNT; item++) {
+		if (ota_decide(ota, &desired, (enum ota_item)item) == OTA_DECIDE_FETCH) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int ota_update_shadow(struct ota *ota, const char *json, size_t len)
+{
+	struct ota_coap_response rsp;
+	int ret;
+
+	if (!ota->initialised) {
+		return -EINVAL;
+	}
+
+	ota_gw_path(ota, "thing/", NULL);
+	ret = ota_gw_request(ota, OTA_COAP_POST, json, len, NULL, &rsp, ota->block,
+			     CONFIG_DEGU_OTA_BLOCK_MAX);
+	if (ret < 0) {
+		return ret;
+	}
+	if (rsp.code != CODE_CHANGED && rsp.code != CODE_CREATED) {
+		return ota_gw_error(ota, "gateway", &rsp, ota->block);
+	}
+	return 0;
+}
+
+struct shadow_sink {
+	char *buf;
+};
+
+static int shadow_sink(void *ctx, uint32_t offset, const uint8_t *data, size_t len,
+		       uint32_t total)
+{
+	struct shadow_sink *sink = ctx;
+
+	(void)total;
+	memcpy(sink->buf + offset, data, len);
+	return 0;
+}
+
+int ota_get_shadow(struct ota *ota, char *buf, size_t len)
+{
+	struct shadow_sink sink = {.buf = buf};
+	uint32_t got;
+	int ret;
+
+	if (!ota->initialised || len == 0) {
+		return -EINVAL;
+	}
+
+	ota_gw_path(ota, "thing/", NULL);
+	ret = ota_fetch(ota, (uint32_t)(len - 1), shadow_sink, &sink, &got);
+	if (ret < 0) {
+		buf[0] = '\0';
+		return ret == -EFBIG ? -ENOSPC : ret;
+	}
+	buf[got] = '\0';
+	return (int)got;
+}
