@@ -128,7 +128,7 @@ class _Uses(ast.NodeVisitor):
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
-            name = alias.name.removeprefix("u") if alias.name != "ujson" else alias.name
+            name = alias.name.removeprefix("u")  # umachine is machine
             if name in self.modules:
                 self.aliases[alias.asname or alias.name] = (name,)
 

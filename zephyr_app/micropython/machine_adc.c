@@ -136,5 +136,6 @@ static const mp_rom_map_elem_t adc_locals_dict_table[] = {
 };
 static MP_DEFINE_CONST_DICT(adc_locals_dict, adc_locals_dict_table);
 
-MP_DEFINE_CONST_OBJ_TYPE(degu_adc_type, MP_QSTR_ADC, MP_TYPE_FLAG_NONE, make_new, machine_adc_make_new,
-			 print, machine_adc_print, locals_dict, &adc_locals_dict);
+MP_DEFINE_CONST_OBJ_TYPE(degu_adc_type, MP_QSTR_ADC, MP_TYPE_FLAG_NONE, make_new,
+			 machine_adc_make_new, print, machine_adc_print, locals_dict,
+			 &adc_locals_dict);

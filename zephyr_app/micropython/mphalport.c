@@ -129,8 +129,28 @@ int mp_hal_stdin_rx_chr(void)
 	}
 }
 
+/*
+ * A USB CDC ACM console with no terminal open on the host drops every byte, and logs each
+ * drop; a sensor printing on battery would spend its time there.  DTR says a terminal is
+ * open.  A console without line control (a plain UART) is always written.
+ */
+static bool console_listening(void)
+{
+	uint32_t dtr = 0;
+
+	if (uart_line_ctrl_get(console, UART_LINE_CTRL_DTR, &dtr) < 0) {
+		return true;
+	}
+
+	return dtr != 0;
+}
+
 mp_uint_t mp_hal_stdout_tx_strn(const char *str, size_t len)
 {
+	if (!console_listening()) {
+		return len;
+	}
+
 	for (size_t i = 0; i < len; i++) {
 		uart_poll_out(console, str[i]);
 	}
