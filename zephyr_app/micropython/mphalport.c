@@ -132,12 +132,16 @@ int mp_hal_stdin_rx_chr(void)
 /*
  * A USB CDC ACM console with no terminal open on the host drops every byte, and logs each
  * drop; a sensor printing on battery would spend its time there.  DTR says a terminal is
- * open.  A console without line control (a plain UART) is always written.
+ * open.  A console without line control (a plain UART) is always written, one that failed
+ * its init never.
  */
 static bool console_listening(void)
 {
 	uint32_t dtr = 0;
 
+	if (!device_is_ready(console)) {
+		return false;
+	}
 	if (uart_line_ctrl_get(console, UART_LINE_CTRL_DTR, &dtr) < 0) {
 		return true;
 	}

@@ -45,10 +45,4 @@ static inline void mp_hal_delay_us(mp_uint_t us)
 	k_busy_wait(us);
 }
 
-static inline uint64_t mp_hal_time_ns(void)
-{
-	/* No wall clock on the Degu: time since boot. */
-	return k_ticks_to_ns_floor64(k_uptime_ticks());
-}
-
 #endif /* DEGU_MPY_MPHALPORT_H_ */
