@@ -8,6 +8,9 @@
 # degu_ota/ota.h comes with the OTA core's include folder, which the app puts on
 # zephyr_interface.
 
+if(NOT CONFIG_DEGU_MICROPYTHON)
+  return()
+endif()
 if(NOT MICROPY_DIR OR NOT EXISTS ${MICROPY_DIR}/py/py.cmake)
   message(FATAL_ERROR "MICROPY_DIR='${MICROPY_DIR}' is not a MicroPython tree: "
     "set it to the micropython west module (west update fetches it)")
