@@ -22,7 +22,7 @@
 #include <degu_ota/ota.h>
 #include <ota_zephyr.h>
 
-#ifdef DEGU_HAVE_MICROPYTHON
+#ifdef CONFIG_DEGU_MICROPYTHON
 #include <mp_port.h>
 #endif
 
@@ -113,13 +113,12 @@ static bool update_check(void)
 
 static void app_run(void)
 {
-#ifdef DEGU_HAVE_MICROPYTHON
+#ifdef CONFIG_DEGU_MICROPYTHON
 	int ret = mp_port_run(SCRIPT_PATH);
 
 	LOG_INF("MicroPython ended (%d)", ret);
 #else
-	/* TODO: only until the MicroPython port (zephyr_app/micropython/) is merged. */
-	LOG_WRN("Built without MicroPython: %s is not run", SCRIPT_PATH);
+	LOG_WRN("Built without CONFIG_DEGU_MICROPYTHON: %s is not run", SCRIPT_PATH);
 #endif
 }
 
