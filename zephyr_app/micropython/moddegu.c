@@ -6,11 +6,14 @@
 /*
  * The `degu` module: the shadow and the update check of the OTA core, and the power
  * states of the application (DESIGN.md, "Device behaviour").  A negative errno from
- * below becomes OSError(errno).
+ * below becomes OSError(errno), except in check_update(): DESIGN.md defines it as 1 or 0,
+ * and scripts written for the original firmware call it in a loop without a try, so a
+ * gateway that cannot be asked means "no update known" (0) and a warning in the log.
  */
 
 #include <errno.h>
 
+#include <zephyr/logging/log.h>
 #include <zephyr/sys/util.h>
 
 #include <degu_ota/ota.h>
@@ -18,6 +21,8 @@
 #include "py/runtime.h"
 
 #include "degu_app.h"
+
+LOG_MODULE_DECLARE(degu_mpy, CONFIG_DEGU_MICROPYTHON_LOG_LEVEL);
 
 static void raise_if_error(int ret)
 {
@@ -40,9 +45,19 @@ static struct ota *app_ota(void)
 
 static mp_obj_t degu_check_update(void)
 {
-	int ret = ota_check_update(app_ota());
+	struct ota *ota = degu_app_ota();
+	int ret;
 
-	raise_if_error(ret);
+	if (ota == NULL) {
+		LOG_WRN("check_update: no OTA context, reporting no update");
+		return MP_OBJ_NEW_SMALL_INT(0);
+	}
+
+	ret = ota_check_update(ota);
+	if (ret < 0) {
+		LOG_WRN("check_update: gateway not asked (%d), reporting no update", ret);
+		return MP_OBJ_NEW_SMALL_INT(0);
+	}
 
 	return MP_OBJ_NEW_SMALL_INT(ret > 0 ? 1 : 0);
 }
