@@ -5,6 +5,8 @@ reading a FAT volume back with mtools)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import subprocess
 from pathlib import Path
@@ -43,3 +45,18 @@ def mcopy_out(image: Path, name: str) -> bytes:
         capture_output=True,
         env=MTOOLS_ENV,
     ).stdout
+
+
+def imgtool_signed(firmware: Path, out: Path, header_size: int = 0x200, **image_args) -> Path:
+    """``firmware`` (linked at slot 0 + 0x200, no gap) signed by imgtool's library alone with a
+    fresh P-256 key and any other :class:`imgtool.image.Image` arguments (``load_addr``,
+    ``rom_fixed``, ``non_bootable``...): images degutool must refuse although they verify."""
+    from imgtool import keys as imgtool_keys
+    from imgtool.image import Image
+
+    img = Image(header_size=header_size, pad_header=True, align=4, **image_args)
+    with contextlib.redirect_stdout(io.StringIO()):  # imgtool's chatter
+        img.load(str(firmware))
+        img.create(imgtool_keys.ECDSA256P1.generate(), "hash", None)
+        img.save(str(out))
+    return out

@@ -14,7 +14,7 @@ from degutool import digest
 from imgtool import keys as imgtool_keys
 from imgtool.image import Image
 
-from .helpers import run, tree
+from .helpers import flipped, imgtool_signed, run, tree
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 SCRIPT, CONFIG = EXAMPLES / "main.py", EXAMPLES / "CONFIG"
@@ -75,9 +75,27 @@ def refusal_inputs(tmp_path_factory, signed_image, oversize_firmware_bin, firmwa
     img.save(str(huge))
     other = d / "other.pem"
     signer.export_private(str(other))
+    good = signed_image.read_bytes()
+    tampered = {}
+    for name, offset in (("payload", 0x200 + 40), ("version", 20), ("tlv-info", len(good) - 150)):
+        tampered[name] = d / f"tampered-{name}.bin"
+        tampered[name].write_bytes(flipped(good, offset))
+    tampered["truncated"] = d / "truncated.bin"
+    tampered["truncated"].write_bytes(good[:-10])
+    unbootable = {
+        name: imgtool_signed(firmware_bin, d / f"{name}.bin", **kwargs)
+        for name, kwargs in (
+            ("ramload", {"load_addr": 0x20000000}),
+            ("romfixed", {"rom_fixed": 0x14000}),
+            ("nonbootable", {"non_bootable": True}),
+            ("hdr400", {"header_size": 0x400}),
+        )
+    }
     return {"big": big, "rsa3072": p384, "huge": huge, "other_key": other,
             "signed": signed_image, "oversize": oversize_firmware_bin, "fw": firmware_bin,
             "missing": d / "missing.py",
+            **{f"tampered_{k.replace('-', '_')}": v for k, v in tampered.items()},
+            **unbootable,
             # header + code + the TLVs of an ECDSA signature (36 + 36 + 76 + info 4)
             "need": 0x200 + oversize_firmware_bin.stat().st_size + 152,
             "excess": 0x200 + oversize_firmware_bin.stat().st_size + 152 - 448976}  # fmt: skip
@@ -106,6 +124,29 @@ REFUSALS = [
      "is not signed: give --key to sign it"),
     ("signed-with-other-key", ["--firmware", "{signed}", "--key", "{other_key}"], 1,
      "release takes a signed image only with its own key"),
+    ("tampered-payload", ["--firmware", "{tampered_payload}"], 1,
+     "{tampered_payload}: SHA256 TLV "),
+    ("tampered-payload-msg", ["--firmware", "{tampered_payload}"], 1,
+     "the image was changed after signing"),
+    ("tampered-version", ["--firmware", "{tampered_version}"], 1,
+     "{tampered_version}: SHA256 TLV "),
+    ("tampered-payload-with-key", ["--firmware", "{tampered_payload}", "--key", "{ecdsa}"], 1,
+     "the image was changed after signing; {tampered_payload}: the ECDSASIG signature does not "
+     "verify with "),
+    ("tampered-tlv-info", ["--firmware", "{tampered_tlv_info}"], 1,
+     "{tampered_tlv_info}: no TLV area at 0x"),
+    ("truncated", ["--firmware", "{tampered_truncated}"], 1,
+     "{tampered_truncated}: truncated: the TLV area at 0x"),
+    ("ram-load", ["--firmware", "{ramload}"], 1,
+     "{ramload}: header flags 0x20 (RAM_LOAD): Degu's MCUboot (swap with scratch, run in "
+     "place, no encryption or compression) boots only images without flags; sign it again "
+     "without those options"),
+    ("rom-fixed", ["--firmware", "{romfixed}"], 1, "{romfixed}: header flags 0x100 (ROM_FIXED)"),
+    ("non-bootable", ["--firmware", "{nonbootable}"], 1,
+     "{nonbootable}: header flags 0x10 (NON_BOOTABLE)"),
+    ("header-0x400", ["--firmware", "{hdr400}"], 1,
+     "{hdr400}: header size 0x400; Degu's firmware is linked after a 0x200-byte header "
+     "(CONFIG_ROM_START_OFFSET): sign it with --header-size 0x200"),
     ("nothing-to-release", [], 2, "nothing to release: give --firmware, --script or --config"),
     ("bad-version", ["--firmware", "{fw}", "--key", "{ecdsa}", "--version", "1.2.3+x"], 2,
      "version '1.2.3+x' is not major.minor.revision+build"),
@@ -203,3 +244,57 @@ def test_release_failure_removes_parents_it_made(
         release.release(tmp_path / "a" / "b" / "r1", "https://h/", firmware=firmware_bin,
                         key=ecdsa_key)  # fmt: skip
     assert tree(tmp_path) == []
+
+
+@pytest.mark.parametrize("counter", ["0x10", "16", "0o20"])
+def test_release_security_counter_takes_any_base(
+    counter: str, firmware_bin: Path, ecdsa_key: Path, tmp_path: Path
+) -> None:
+    from degutool import mcuboot
+
+    out = tmp_path / "rel"
+    result = run("release", "--firmware", firmware_bin, "--key", ecdsa_key,
+                 "--security-counter", counter, "--base-url", "https://h/",
+                 "--out", out)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    (sec_cnt,) = mcuboot.parse((out / "degu.bin").read_bytes()).find("SEC_CNT")
+    assert int.from_bytes(sec_cnt.value, "little") == 16
+
+
+def test_release_bad_security_counter_is_a_usage_error(tmp_path: Path) -> None:
+    result = run("release", "--script", SCRIPT, "--security-counter", "x10",
+                 "--base-url", "https://h/", "--out", tmp_path / "rel")  # fmt: skip
+    assert result.exit_code == 2
+    assert "Invalid value for '--security-counter': 'x10' is not a number (e.g. 0x200 or 512)" in (
+        result.stderr
+    )
+    assert tree(tmp_path) == []
+
+
+def test_presigned_image_ignores_security_counter_with_a_warning(
+    signed_image: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "rel"
+    result = run("release", "--firmware", signed_image, "--security-counter", "0x10",
+                 "--base-url", "https://h/", "--out", out)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert result.stderr == (
+        f"degutool: WARNING: {signed_image} is already signed (security counter none); "
+        "--security-counter 16 does not apply to it\n"
+    )
+    assert (out / "degu.bin").read_bytes() == signed_image.read_bytes()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["image"]["key_type"] == "ecdsa-p256"  # from its ECDSASIG TLV
+
+
+@pytest.mark.parametrize("key_name", ["ecdsa_key", "rsa_key", "ed25519_key"])
+def test_presigned_image_key_type_comes_from_its_signature(
+    key_name: str, firmware_bin: Path, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    from degutool import keys, release, sign
+
+    key = keys.load(request.getfixturevalue(key_name))
+    signed = tmp_path / "degu.bin"
+    sign.sign(firmware_bin, key, signed)
+    manifest = release.release(tmp_path / "rel", "https://h/", firmware=signed)
+    assert manifest["image"]["key_type"] == key.key_type

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from imgtool import keys as imgtool_keys
 
 from .errors import InputError
+from .mcuboot import ImageInfo
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,16 @@ class Key:
             "ed25519": imgtool_keys.Ed25519,
         }[self.key_type]
         return wrapper(self.private)
+
+
+def signature_key_type(info: ImageInfo) -> str | None:
+    """The key type an image was signed with, from its signature TLV (None when it has none
+    of :data:`KEY_TYPES`). An ECDSA signature is P-256 when its DER fits 72 bytes."""
+    for tlv in info.tlvs:
+        for key_type, name in SIGNATURE_TLV.items():
+            if tlv.name == name and (name != "ECDSASIG" or len(tlv.value) <= 72):
+                return key_type
+    return None
 
 
 def fingerprint(key_hash: bytes) -> str:

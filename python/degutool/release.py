@@ -29,8 +29,8 @@ from . import __version__, digest, mcuboot, storage
 from . import keys as keys_mod
 from . import layout as layout_mod
 from . import sign as sign_mod
-from .errors import ImageError, InputError
-from .verify import verify
+from .errors import InputError
+from .verify import check_image
 
 log = logging.getLogger(__name__)
 
@@ -165,21 +165,30 @@ def _check_firmware(
         sign_mod.check_fits(needed, lay, str(path))
         return _Firmware(path, data, presigned=False)
 
-    info = mcuboot.parse(data, str(path))
-    sign_mod.check_fits(info.length, lay, str(path), "the image")
+    info = check_image(
+        data,
+        str(path),
+        key,
+        lay,
+        key_hint="release takes a signed image only with its own key",
+    )
     image = data[: info.length]
-    if key is not None:
-        check = verify(image, key, str(path))
-        if not check.ok:
-            raise ImageError(
-                f"{check.problems[0]}; release takes a signed image only with its own key"
-            )
     if version != "0.0.0" and mcuboot.Version.parse(version) != info.version:
         log.warning(
             "%s is already signed as version %s; --version %s does not apply to it",
             path,
             info.version,
             version,
+        )
+    if security_counter is not None:
+        counters = info.find("SEC_CNT")
+        has = int.from_bytes(counters[0].value, "little") if counters else None
+        log.warning(
+            "%s is already signed (security counter %s); --security-counter %d does not apply "
+            "to it",
+            path,
+            "none" if has is None else has,
+            security_counter,
         )
     log.info("%s is already signed (%s); releasing it as it is", path, info.version)
     return _Firmware(path, image, presigned=True)
@@ -204,7 +213,7 @@ def _write_firmware(
     image = {
         "version": str(info.version),
         "signed_here": not fw.presigned,
-        "key_type": key.key_type if key else None,
+        "key_type": key.key_type if key else keys_mod.signature_key_type(info),
         "key_fingerprint": keys_mod.fingerprint(key_hashes[0].value) if key_hashes else None,
         "header_size": info.header_size,
         "length": info.length,

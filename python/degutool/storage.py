@@ -143,6 +143,41 @@ def check_fits(
     return geo
 
 
+def _fat_problem(data: bytes) -> str | None:
+    """Why ``data`` is not a FAT boot sector describing a volume of ``len(data)`` bytes."""
+    if len(data) < SECTOR_SIZE:
+        return f"{len(data)} bytes, shorter than a boot sector"
+    if data[510:512] != b"\x55\xaa":
+        return "no boot sector signature 0x55aa at 0x1fe"
+    if data[0] not in (0xEB, 0xE9):
+        return f"no x86 jump at the start of the boot sector (0x{data[0]:02x})"
+    bytes_per_sector = int.from_bytes(data[11:13], "little")
+    if bytes_per_sector not in (512, 1024, 2048, 4096):
+        return f"BPB sector size {bytes_per_sector}"
+    sectors = int.from_bytes(data[19:21], "little") or int.from_bytes(data[32:36], "little")
+    if sectors * bytes_per_sector != len(data):
+        return f"its BPB gives {sectors * bytes_per_sector} bytes, the data is {len(data)}"
+    return None
+
+
+def is_volume(data: bytes, layout: layout_mod.Layout = layout_mod.DEFAULT) -> bool:
+    """True when ``data`` is a FAT volume of exactly the storage partition's size."""
+    return len(data) == layout.storage.size and _fat_problem(data) is None
+
+
+def check_volume(data: bytes, source: str, layout: layout_mod.Layout = layout_mod.DEFAULT) -> None:
+    """Refuse ``data`` unless it is a FAT volume of the storage partition's size."""
+    size = layout.storage.size
+    if len(data) != size:
+        raise InputError(
+            f"{source}: {len(data)} bytes; the FAT volume of the storage partition is {size}: "
+            "make it with `degutool storage`"
+        )
+    problem = _fat_problem(data)
+    if problem is not None:
+        raise InputError(f"{source}: not a FAT volume ({problem}): make it with `degutool storage`")
+
+
 def _read_inputs(script: Path | None, config: Path | None) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for name, path in ((SCRIPT_NAME, script), (CONFIG_NAME, config)):
