@@ -9,6 +9,7 @@ import contextlib
 import io
 import os
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -60,3 +61,28 @@ def imgtool_signed(firmware: Path, out: Path, header_size: int = 0x200, **image_
         img.create(imgtool_keys.ECDSA256P1.generate(), "hash", None)
         img.save(str(out))
     return out
+
+
+@contextlib.contextmanager
+def read_only_folder(path: Path) -> Iterator[Path]:
+    """``path`` made a folder nobody can create files in, even root: ``chattr +i`` (root
+    ignores mode bits), else mode 0555 for an ordinary user; undone afterwards."""
+    path.mkdir(exist_ok=True)
+    immutable = subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode == 0
+    if not immutable:
+        path.chmod(0o555)
+    try:
+        probe = path / ".probe"
+        try:
+            probe.touch()
+        except OSError:
+            pass
+        else:
+            probe.unlink()
+            raise AssertionError(f"{path}: could not make it read-only (chattr +i or chmod)")
+        yield path
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+        else:
+            path.chmod(0o755)

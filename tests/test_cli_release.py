@@ -11,6 +11,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from degutool import digest
+from degutool.errors import InputError
 from imgtool import keys as imgtool_keys
 from imgtool.image import Image
 
@@ -223,7 +224,7 @@ def test_release_failure_while_writing_leaves_nothing(
     monkeypatch.setattr(sign, "sign", broken_sign)
     parent = tmp_path / "releases"
     parent.mkdir()
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(InputError, match=r"r1: cannot write the release \(No space left on"):
         from degutool import release
 
         release.release(parent / "r1", "https://h/", firmware=firmware_bin, script=SCRIPT,
@@ -240,7 +241,7 @@ def test_release_failure_removes_parents_it_made(
         raise OSError(5, "Input/output error")
 
     monkeypatch.setattr(sign, "sign", broken_sign)
-    with pytest.raises(OSError, match="Input/output error"):
+    with pytest.raises(InputError, match=r"r1: cannot write the release \(Input/output error"):
         release.release(tmp_path / "a" / "b" / "r1", "https://h/", firmware=firmware_bin,
                         key=ecdsa_key)  # fmt: skip
     assert tree(tmp_path) == []
@@ -298,3 +299,108 @@ def test_presigned_image_key_type_comes_from_its_signature(
     sign.sign(firmware_bin, key, signed)
     manifest = release.release(tmp_path / "rel", "https://h/", firmware=signed)
     assert manifest["image"]["key_type"] == key.key_type
+
+
+#: (case, setup under tmp/work, --out relative to it, message with {out}/{w})
+BAD_OUTS = [
+    ("read-only-folder", "ro:ro", "ro/rel",
+     "{out}: cannot write the release (Operation not permitted)"),
+    ("new-folder-in-read-only", "ro:ro", "ro/new/rel",
+     "{out}: cannot create folder {w}/ro/new (Operation not permitted)"),
+    ("below-a-file", "file:f", "f/rel",
+     "{out}: {w}/f is a file, not a folder; choose another --out"),
+    ("is-a-file", "file:rel", "rel",
+     "output {out} exists and is not an empty folder; remove it or choose another --out"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("setup", "out", "message"), [pytest.param(*r[1:], id=r[0]) for r in BAD_OUTS]
+)
+def test_release_bad_out_is_one_line(setup: str, out: str, message: str, tmp_path: Path) -> None:
+    import contextlib
+
+    from .helpers import read_only_folder
+
+    work = tmp_path / "work"
+    work.mkdir()
+    kind, name = setup.split(":")
+    if kind == "file":
+        (work / name).write_text("a file\n")
+    with contextlib.ExitStack() as stack:
+        if kind == "ro":
+            stack.enter_context(read_only_folder(work / name))
+        before = tree(work)
+        result = run("release", "--script", SCRIPT, "--base-url", "https://h/", "--out", work / out)
+        after = tree(work)
+    expected = message.format(out=work / out, w=work)
+    got = result.stderr.replace("(Permission denied)", "(Operation not permitted)")
+    assert (result.exit_code, got) == (2, f"degutool: error: {expected}\n")
+    assert after == before
+
+
+@pytest.mark.parametrize(
+    ("interrupt", "code", "line"),
+    [("ctrl-c", 130, "degutool: interrupted\n"), ("sigterm", 143, "degutool: terminated\n")],
+)
+def test_release_interrupted_leaves_nothing(
+    interrupt: str,
+    code: int,
+    line: str,
+    firmware_bin: Path,
+    ecdsa_key: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Interrupted while the hidden temporary folder exists (after degu.bin is signed)."""
+    import os
+    import signal
+
+    from degutool import release
+
+    def stop(*args, **kwargs):
+        if interrupt == "ctrl-c":
+            raise KeyboardInterrupt
+        os.kill(os.getpid(), signal.SIGTERM)
+        raise AssertionError("SIGTERM was not turned into an interrupt")
+
+    def canary(signum, frame):
+        raise RuntimeError("SIGTERM reached the test's own handler, not the CLI's")
+
+    monkeypatch.setattr(release, "_documents", stop)
+    parent = tmp_path / "releases"
+    parent.mkdir()
+    previous = signal.signal(signal.SIGTERM, canary)  # so a regression cannot kill pytest
+    try:
+        result = run("release", "--firmware", firmware_bin, "--key", ecdsa_key,
+                     "--script", SCRIPT, "--base-url", "https://h/",
+                     "--out", parent / "a" / "rel")  # fmt: skip
+        assert signal.getsignal(signal.SIGTERM) is canary  # the CLI put it back
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert (result.exit_code, result.stderr, result.stdout) == (code, line, "")
+    assert tree(parent) == []
+
+
+@pytest.mark.parametrize(
+    ("umask", "folder", "file"), [(0o022, 0o755, 0o644), (0o027, 0o750, 0o640)]
+)
+def test_release_folder_has_mkdir_mode(
+    umask: int, folder: int, file: int, firmware_bin: Path, ecdsa_key: Path, tmp_path: Path
+) -> None:
+    import os
+
+    out = tmp_path / "rel"
+    old = os.umask(umask)
+    try:
+        result = run("release", "--firmware", firmware_bin, "--key", ecdsa_key,
+                     "--script", SCRIPT, "--config", CONFIG, "--base-url", "https://h/",
+                     "--out", out)  # fmt: skip
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.stderr
+    assert out.stat().st_mode & 0o777 == folder
+    modes = {p.name: p.stat().st_mode & 0o777 for p in out.iterdir()}
+    assert modes == dict.fromkeys(
+        ["CONFIG", "degu.bin", "desired.json", "main.py", "manifest.json"], file
+    )

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from degutool import keys, mcuboot, sign
 from degutool.errors import ImageError, InputError, LayoutError
 from intelhex import IntelHex
 
-from .helpers import run, tree
+from .helpers import read_only_folder, run, tree
 
 
 def _hex_with_extra(src: Path, dst: Path, address: int) -> Path:
@@ -130,3 +131,44 @@ def test_cli_sign_ok(zephyr_hex: Path, rsa_key: Path, tmp_path: Path) -> None:
     info = mcuboot.parse(out.read_bytes())
     assert result.stdout == f"{out}: 0.9.0+1, {info.length} bytes\n"
     assert info.find("SEC_CNT")[0].value == (3).to_bytes(4, "little")
+
+
+#: (case, how the output is set up under tmp/work, -o relative to it, message with {out}/{w})
+BAD_OUTPUTS = [
+    ("existing-folder", "dir:o.bin", "o.bin",
+     "{out}: is a folder; give -o/--out the path of the file to write, e.g. {out}/out.bin"),
+    ("read-only-folder", "ro:ro", "ro/o.bin", "{out}: cannot write (Operation not permitted)"),
+    ("below-a-file", "file:f", "f/x.bin",
+     "{out}: {w}/f is a file, not a folder; choose another -o/--out"),
+    ("below-a-file-deeper", "file:f", "f/a/x.bin",
+     "{out}: {w}/f is a file, not a folder; choose another -o/--out"),
+    ("new-folder-in-read-only", "ro:ro", "ro/new/o.bin",
+     "{out}: cannot create folder {w}/ro/new (Operation not permitted)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("setup", "out", "message"), [pytest.param(*r[1:], id=r[0]) for r in BAD_OUTPUTS]
+)
+def test_cli_sign_bad_output_is_one_line(
+    setup: str, out: str, message: str, firmware_bin: Path, ecdsa_key: Path, tmp_path: Path
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    kind, name = setup.split(":")
+    if kind == "dir":
+        (work / name).mkdir()
+    elif kind == "file":
+        (work / name).write_text("a file\n")
+    with contextlib.ExitStack() as stack:
+        if kind == "ro":
+            stack.enter_context(read_only_folder(work / name))
+        before = tree(work)
+        result = run("sign", firmware_bin, "-k", ecdsa_key, "-o", work / out)
+        after = tree(work)
+    expected = message.format(out=work / out, w=work)
+    # chmod 0555 (not root) gives EACCES where chattr +i gives EPERM
+    got = result.stderr.replace("(Permission denied)", "(Operation not permitted)")
+    assert (result.exit_code, got) == (2, f"degutool: error: {expected}\n")
+    assert result.stdout == ""
+    assert after == before

@@ -10,7 +10,6 @@ the schema of the two JSON files.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import hashlib
 import json
@@ -30,6 +29,7 @@ from . import keys as keys_mod
 from . import layout as layout_mod
 from . import sign as sign_mod
 from .errors import InputError
+from .fileio import check_output, folder_mode, missing_parents
 from .verify import check_image
 
 log = logging.getLogger(__name__)
@@ -131,6 +131,7 @@ def _check_volume(files: list[tuple[Path, bytes]], lay: layout_mod.Layout) -> No
 
 
 def _check_out(out: Path) -> None:
+    check_output(out, "--out", folder=True)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError(
             f"output {out} exists and is not an empty folder; remove it or choose another --out"
@@ -273,11 +274,35 @@ def release(
     if firmware is not None and fw_data is not None:
         fw = _check_firmware(firmware, fw_data, loaded_key, version, security_counter, lay)
 
-    # Parents made here are removed again on failure, so a failure leaves nothing at all.
-    made = [p for p in reversed(out.absolute().parents) if not p.exists()]
-    out.parent.mkdir(parents=True, exist_ok=True)
+    with missing_parents(out):
+        try:
+            manifest = _write_release(
+                out, base_url, fw, files, loaded_key, version, security_counter, lay, now
+            )
+        except OSError as e:
+            raise InputError(f"{out}: cannot write the release ({e.strerror})") from e
+    log.info("release of %s written to %s", ", ".join(manifest["items"]), out)
+    return manifest
+
+
+def _write_release(
+    out: Path,
+    base_url: str,
+    fw: _Firmware | None,
+    files: dict[str, tuple[Path, bytes]],
+    loaded_key: keys_mod.Key | None,
+    version: str,
+    security_counter: int | None,
+    lay: layout_mod.Layout,
+    now: datetime.datetime | None,
+) -> dict[str, Any]:
+    """Write every file into a temporary folder beside ``out``, then rename it to ``out``;
+    returns the manifest."""
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
     try:
+        # mkdtemp makes it 0700; a release is served by a web server, so give it the mode
+        # mkdir would (its files get open's mode under the umask too).
+        os.chmod(tmp, folder_mode())
         items: list[Item] = []
         image = None
         if fw is not None:
@@ -303,9 +328,5 @@ def release(
         os.replace(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
-        for parent in reversed(made):
-            with contextlib.suppress(OSError):
-                parent.rmdir()
         raise
-    log.info("release of %s written to %s", ", ".join(i.file for i in items), out)
     return manifest

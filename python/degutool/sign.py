@@ -35,6 +35,7 @@ from intelhex import IntelHex, IntelHexError
 from . import layout as layout_mod
 from . import mcuboot
 from .errors import ImageError, InputError, LayoutError
+from .fileio import check_output, missing_parents
 from .keys import Key
 
 log = logging.getLogger(__name__)
@@ -235,7 +236,27 @@ def sign(
         raise InputError(f"{key.path}: holds only a public key; signing needs the private key")
     check_fits(prepared.size + tlv_size(key.key_type, security_counter), lay, str(firmware))
 
-    out.parent.mkdir(parents=True, exist_ok=True)
+    check_output(out, "-o/--out")
+    with missing_parents(out):
+        try:
+            info = _sign_into(prepared, firmware, key, out, ver, header_size, security_counter, lay)
+        except OSError as e:
+            raise InputError(f"{out}: cannot write ({e.strerror})") from e
+    log.info("signed %s as %s (%s, %d bytes)", firmware, out, ver, info.length)
+    return info
+
+
+def _sign_into(
+    prepared: Prepared,
+    firmware: Path,
+    key: Key,
+    out: Path,
+    ver: mcuboot.Version,
+    header_size: int,
+    security_counter: int | None,
+    lay: layout_mod.Layout,
+) -> mcuboot.ImageInfo:
+    """imgtool in a temporary folder beside ``out``; the signed image renamed into place."""
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}.") as tmp:
         unsigned = Path(tmp) / "unsigned.bin"
         signed = Path(tmp) / "signed.bin"
@@ -264,5 +285,4 @@ def sign(
         data = signed.read_bytes()
         info = mcuboot.parse(data, str(out))
         os.replace(signed, out)
-    log.info("signed %s as %s (%s, %d bytes)", firmware, out, ver, info.length)
     return info
