@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from degutool import digest
+from degutool import digest, mcuboot
 from degutool.errors import InputError
 from imgtool import keys as imgtool_keys
 from imgtool.image import Image
@@ -78,7 +78,8 @@ def refusal_inputs(tmp_path_factory, signed_image, oversize_firmware_bin, firmwa
     signer.export_private(str(other))
     good = signed_image.read_bytes()
     tampered = {}
-    for name, offset in (("payload", 0x200 + 40), ("version", 20), ("tlv-info", len(good) - 150)):
+    tlv_info = mcuboot.parse(good).hashed_size  # the TLV area's info magic
+    for name, offset in (("payload", 0x200 + 40), ("version", 20), ("tlv-info", tlv_info)):
         tampered[name] = d / f"tampered-{name}.bin"
         tampered[name].write_bytes(flipped(good, offset))
     tampered["truncated"] = d / "truncated.bin"
@@ -110,8 +111,10 @@ REFUSALS = [
     ("signed-image-over-slot", ["--firmware", "{huge}"], 1,
      "huge-signed.bin: the image needs "),
     ("script-config-over-volume", ["--script", "{big}", "--config", str(CONFIG)], 1,
-     "{big} 7200 bytes, " + str(CONFIG) + " 22 bytes: they take 8192 bytes in 512-byte "
-     "clusters; the 16384-byte FAT volume holds 7680: shorten the files"),
+     "{big} 7200 bytes (15 clusters), " + str(CONFIG) + " 22 bytes (1 cluster): an update "
+     "over the air needs room for the old and the new file side by side (the device writes "
+     "main.new or config.new before it removes the old one), 31 clusters of 512 bytes with "
+     "the larger file counted twice; the 16384-byte FAT volume holds 15: shorten the files"),
     ("unknown-key-type", ["--firmware", "{fw}", "--key", "{rsa3072}"], 2,
      "rsa3072.pem: unknown key type RSA-3072; Degu's MCUboot takes ecdsa-p256, rsa-2048, "
      "ed25519"),

@@ -182,15 +182,15 @@ def test_cli_writes_volume(tmp_path: Path) -> None:
             7681,
             None,
             1,
-            "main.py 7681 bytes: they take 8192 bytes in 512-byte clusters; the 16384-byte "
+            "{src}/main.py 7681 bytes: they take 8192 bytes in 512-byte clusters; the 16384-byte "
             "FAT volume holds 7680: shorten the files",
         ),
         (
             7000,
             800,
             1,
-            "main.py 7000 bytes, CONFIG 800 bytes: they take 8192 bytes in 512-byte clusters; "
-            "the 16384-byte FAT volume holds 7680: shorten the files",
+            "{src}/main.py 7000 bytes, {src}/CONFIG 800 bytes: they take 8192 bytes in 512-byte "
+            "clusters; the 16384-byte FAT volume holds 7680: shorten the files",
         ),
         (None, "missing", 2, "CONFIG.missing: cannot read CONFIG (No such file or directory)"),
     ],
@@ -221,6 +221,7 @@ def test_cli_refusals_leave_nothing(
 
     assert result.exit_code == exit_code
     expected = message.replace("CONFIG.missing", str(src / "CONFIG.missing"))
+    expected = expected.replace("{src}", str(src))
     assert f"degutool: error: {expected}" in result.stderr
     assert list(out_dir.iterdir()) == []
 

@@ -131,7 +131,7 @@ def test_library_error_becomes_die_with_its_exit_code(
 
     assert code == 1
     assert err.endswith(
-        "FATAL ERROR: main.py 9000 bytes: they take 9216 bytes in 512-byte clusters; the "
+        "FATAL ERROR: huge.py 9000 bytes: they take 9216 bytes in 512-byte clusters; the "
         "16384-byte FAT volume holds 7680: shorten the files\n"
     )
     assert not (workspace / "v.img").exists()

@@ -125,9 +125,10 @@ def _read(path: Path, what: str) -> bytes:
 
 
 def _check_volume(files: list[tuple[Path, bytes]], lay: layout_mod.Layout) -> None:
-    """Refuse files that will not fit the FAT volume; named by their input paths."""
+    """Refuse files the device could not install over the air (the old and the new file side
+    by side on the FAT volume); named by their input paths."""
     if files:
-        storage.check_fits({str(path): len(data) for path, data in files}, lay)
+        storage.check_update_fits({str(path): len(data) for path, data in files}, lay)
 
 
 def _check_out(out: Path) -> None:

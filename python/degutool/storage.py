@@ -73,7 +73,11 @@ class Geometry:
 
     def allocated(self, size: int) -> int:
         """Bytes a file of ``size`` bytes occupies on the volume (rounded up to clusters)."""
-        return -(-size // self.cluster_size) * self.cluster_size
+        return self.clusters(size) * self.cluster_size
+
+    def clusters(self, size: int) -> int:
+        """Clusters a file of ``size`` bytes occupies on the volume."""
+        return -(-size // self.cluster_size)
 
 
 def _mkfs(path: Path, size: int, volume_id: int) -> None:
@@ -139,6 +143,40 @@ def check_fits(
         raise LayoutError(
             f"{listing}: they take {needed} bytes in {geo.cluster_size}-byte clusters; the "
             f"{geo.volume_size}-byte FAT volume holds {geo.capacity}: shorten the files"
+        )
+    return geo
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def check_update_fits(
+    sizes: Mapping[str, int], layout: layout_mod.Layout = layout_mod.DEFAULT
+) -> Geometry:
+    """Raise :class:`LayoutError` unless files of these sizes (by name) can be installed over
+    the air on a volume that holds them already.
+
+    The device writes a new ``main.py`` or ``CONFIG`` to a temporary file (``main.new``,
+    ``config.new``) beside the old one and replaces the old one only once the new one is
+    verified (ota/src/install_file.c), one item at a time.  So the volume must hold both files
+    plus a second copy of the larger: clusters(script) + clusters(config) + the larger of
+    the two, within the empty volume's clusters.  The plain fit of :func:`check_fits` is what
+    a volume written at the factory needs.
+    """
+    geo = geometry(layout)
+    clusters = {name: geo.clusters(n) for name, n in sizes.items()}
+    needed = sum(clusters.values()) + max(clusters.values(), default=0)
+    if needed > geo.data_clusters:
+        listing = ", ".join(
+            f"{name} {n} bytes ({_count(clusters[name], 'cluster')})" for name, n in sizes.items()
+        )
+        raise LayoutError(
+            f"{listing}: an update over the air needs room for the old and the new file side "
+            f"by side (the device writes main.new or config.new before it removes the old "
+            f"one), {needed} clusters of {geo.cluster_size} bytes with the larger file counted "
+            f"twice; the {geo.volume_size}-byte FAT volume holds {geo.data_clusters}: shorten "
+            "the files"
         )
     return geo
 
@@ -237,6 +275,9 @@ def write_volume(
     layout: layout_mod.Layout = layout_mod.DEFAULT,
 ) -> bytes:
     """Build the volume from the files given and write it to ``out`` (complete or not at all)."""
-    image = build_volume(_read_inputs(script, config), layout)
+    files = _read_inputs(script, config)
+    paths = {SCRIPT_NAME: script, CONFIG_NAME: config}
+    check_fits({str(paths[name]): len(data) for name, data in files.items()}, layout)
+    image = build_volume(files, layout)
     write_atomic(out, image)
     return image
