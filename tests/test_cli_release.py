@@ -160,8 +160,23 @@ BAD_URLS = [
     ("file:///srv/rel", "base URL 'file:///srv/rel' is not an http(s) URL with a host"),
     ("h.example/rel", "base URL 'h.example/rel' is not an http(s) URL with a host"),
     ("https:///rel", "base URL 'https:///rel' is not an http(s) URL with a host"),
-    ("https://h/r#x", "has a #fragment"),
-]
+    ("https://h/r#x", "base URL 'https://h/r#x' has a #fragment, which a fetch never sends: "
+     "remove the fragment (the # and what follows it)"),
+    ("https://h/r#", "has a #fragment, which a fetch never sends: remove the fragment"),
+    ("https://e .com/r", "base URL 'https://e .com/r': host 'e .com' holds ' ', which no host "
+     "name contains: fix the host"),
+    ("https://h:99999/r", "base URL 'https://h:99999/r': port '99999' is not a TCP port "
+     "(1-65535): fix or remove it"),
+    ("https://h:0/r", "port '0' is not a TCP port (1-65535)"),
+    ("https://h:8o/r", "port '8o' is not a TCP port (1-65535)"),
+    ("https://h/r%zz/", "base URL 'https://h/r%zz/': bad percent escape '%zz' in the path: a % "
+     "starts two hex digits (%20); write a literal % as %25"),
+    ("https://h/r?t=5%", "bad percent escape '%' in the query"),
+    ("https://bob:s3cret@h/r", "base URL 'https://***@h/r' holds credentials (user:password@), "
+     "which would be published to every device in the shadow document: remove them and serve "
+     "the release without a login, or with a presigned URL whose signature is in the query"),
+    ("https://bob@h/r", "base URL 'https://***@h/r' holds credentials"),
+]  # fmt: skip
 
 
 def _expand(arg: str, names: dict[str, object]) -> str:
@@ -198,8 +213,19 @@ def test_release_refuses_base_url(url: str, message: str, tmp_path: Path) -> Non
     result = run("release", "--script", SCRIPT, "--base-url", url, "--out", parent / "r1")
     assert result.exit_code == 2
     assert result.stderr.startswith("degutool: error: ")
+    assert result.stderr.count("\n") == 1
     assert message in result.stderr
+    assert "s3cret" not in result.stderr
     assert tree(parent) == []
+
+
+def test_release_unicode_host_is_idna_encoded(tmp_path: Path) -> None:
+    out = tmp_path / "rel"
+    result = run("release", "--script", SCRIPT, "--base-url", "https://b\u00fccher.example/my r/",
+                 "--out", out)  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    desired = json.loads((out / "desired.json").read_text())["state"]["desired"]
+    assert desired["script_user"] == "https://xn--bcher-kva.example/my%20r/main.py"
 
 
 def test_release_refuses_non_empty_out(tmp_path: Path) -> None:

@@ -141,6 +141,13 @@ def test_script_only_into_existing_empty_folder(tmp_path: Path) -> None:
         ("https://h/r/", "a b#?.py", "https://h/r/a%20b%23%3F.py"),
         ("https://h/caf\u00e9/", "CONFIG", "https://h/caf%C3%A9/CONFIG"),
         ("https://h/r?q=a b", "CONFIG", "https://h/r/CONFIG?q=a%20b"),
+        ("https://b\u00fccher.example/r", "main.py", "https://xn--bcher-kva.example/r/main.py"),
+        (
+            "https://b\u00fccher.example:8443/a b/",
+            "CONFIG",
+            "https://xn--bcher-kva.example:8443/a%20b/CONFIG",
+        ),
+        ("https://[::1]:8443/r", "CONFIG", "https://[::1]:8443/r/CONFIG"),
     ],
 )
 def test_join_url(base: str, name: str, url: str) -> None:

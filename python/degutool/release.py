@@ -15,12 +15,13 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, urlsplit, urlunsplit
 
 from imgtool import imgtool_version
 
@@ -61,16 +62,77 @@ class Item:
         }
 
 
+#: A ``%`` not followed by two hex digits.
+_BAD_ESCAPE_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+#: Characters a host never holds (RFC 3986 reg-name), beside controls.
+_BAD_HOST_CHARS = set(' \t\n\r<>"{}|\\^`%')
+
+
+def _redacted(parts: SplitResult) -> str:
+    """The URL with any user:password replaced, so a message never repeats a secret."""
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
+
+
+def _ascii_host(parts: SplitResult, base_url: str) -> str:
+    """The host as a URL carries it: IDNA-encoded when it is not ASCII."""
+    host = parts.netloc.rpartition("@")[2]
+    if host.startswith("["):  # an IPv6 literal, port after the bracket
+        return host
+    name, colon, port = host.rpartition(":") if ":" in host else (host, "", "")
+    bad = sorted({c for c in name if c in _BAD_HOST_CHARS or ord(c) < 0x20 or c == "\x7f"})
+    if bad:
+        raise InputError(
+            f"base URL {base_url!r}: host {name!r} holds {', '.join(map(repr, bad))}, which no "
+            "host name contains: fix the host (percent-escape such characters in the path only)"
+        )
+    try:
+        ascii_name = name.encode("idna").decode("ascii") if not name.isascii() else name
+    except UnicodeError as e:
+        raise InputError(
+            f"base URL {base_url!r}: host {name!r} is not a valid internationalised domain "
+            f"name ({e}): give its xn-- form"
+        ) from None
+    return f"{ascii_name}{colon}{port}"
+
+
 def check_base_url(base_url: str) -> None:
-    """Refuse a base URL the gateway cannot fetch from; warn on plain http."""
+    """Refuse a base URL the gateway cannot fetch from or that must not be published; warn on
+    plain http.  Every item's URL is published in the shadow document."""
     parts = urlsplit(base_url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise InputError(
             f"base URL {base_url!r} is not an http(s) URL with a host; the gateway fetches "
             "releases over https (or http), e.g. https://example.com/releases/"
         )
-    if parts.fragment:
-        raise InputError(f"base URL {base_url!r} has a #fragment, which a fetch never sends")
+    if parts.username is not None or parts.password is not None:
+        raise InputError(
+            f"base URL {_redacted(parts)!r} holds credentials (user:password@), which would be "
+            "published to every device in the shadow document: remove them and serve the "
+            "release without a login, or with a presigned URL whose signature is in the query"
+        )
+    if parts.fragment or "#" in base_url:
+        raise InputError(
+            f"base URL {base_url!r} has a #fragment, which a fetch never sends: remove the "
+            "fragment (the # and what follows it)"
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is not None and not 0 < port < 65536:
+        raise InputError(
+            f"base URL {base_url!r}: port {parts.netloc.rpartition(':')[2]!r} is not a TCP "
+            "port (1-65535): fix or remove it"
+        )
+    _ascii_host(parts, base_url)
+    for what, text in (("path", parts.path), ("query", parts.query)):
+        bad = _BAD_ESCAPE_RE.search(text)
+        if bad:
+            raise InputError(
+                f"base URL {base_url!r}: bad percent escape {text[bad.start() : bad.start() + 3]!r}"
+                f" in the {what}: a % starts two hex digits (%20); write a literal % as %25"
+            )
     if parts.scheme.lower() == "http":
         log.warning(
             "base URL %s is plain http: the files travel unencrypted (a firmware image "
@@ -84,14 +146,16 @@ def join_url(base_url: str, name: str) -> str:
     """The URL of ``name`` under ``base_url``, with or without its trailing slash.
 
     The file name is percent-encoded; characters in the base's path or query that need
-    escaping are escaped and existing escapes are kept.  A query string stays at the end.
+    escaping are escaped and existing escapes are kept; a non-ASCII host is IDNA-encoded.
+    A query string stays at the end.
     """
     parts = urlsplit(base_url)
     path = quote(parts.path, safe="/%:@!$&'()*+,;=~")
     if not path.endswith("/"):
         path += "/"
     query = quote(parts.query, safe="=&%:@!$'()*+,;/?~")
-    return urlunsplit((parts.scheme, parts.netloc, path + quote(name, safe=""), query, ""))
+    netloc = _ascii_host(parts, base_url)
+    return urlunsplit((parts.scheme, netloc, path + quote(name, safe=""), query, ""))
 
 
 def _item(key: str, file: str, data: bytes, base_url: str, md5: str) -> Item:
