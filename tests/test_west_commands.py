@@ -51,9 +51,13 @@ def dts_text(lay: layout.Layout) -> str:
 
 def _big_storage() -> layout.Layout:
     parts = dict(layout.DEFAULT.partitions)
-    parts["storage"] = layout.Partition("storage", 0x0F0000, 0x10000)
-    parts["image-scratch"] = layout.Partition("image-scratch", 0x0E8000, 0x8000)
-    return layout.Layout(parts)
+    # 64 KB of storage below the thread partition; scratch and both slots move down to make
+    # room, so that nothing overlaps (layout.validate)
+    parts["storage"] = layout.Partition("storage", 0x0EC000, 0x10000)
+    parts["image-scratch"] = layout.Partition("image-scratch", 0x0E4000, 0x8000)
+    parts["image-0"] = layout.Partition("image-0", 0x014000, 0x68000)
+    parts["image-1"] = layout.Partition("image-1", 0x07C000, 0x68000)
+    return layout.validate(layout.Layout(parts))
 
 
 def run_command(
