@@ -38,6 +38,23 @@ def _p384_key(path: Path) -> Path:
 REFUSALS = [
     ("header-under-32", "firmware_bin", ["--header-size", "16"], 2,
      "header size 0x10 is under the 32 bytes of an MCUboot header; use 0x200"),
+    ("header-negative", "firmware_bin", ["--header-size", "-1"], 2,
+     "header size -0x1 is under the 32 bytes of an MCUboot header; use 0x200"),
+    ("header-not-vtor-aligned", "zephyr_bin", ["--header-size", "0x280"], 2,
+     "header size 0x280 is not a multiple of 0x100: the vector table follows the header, and "
+     "the nRF52840's VTOR needs it on a 256-byte boundary (64 vectors of 4 bytes); use 0x200"),
+    ("header-0x180", "firmware_bin", ["--header-size", "0x180"], 2,
+     "header size 0x180 is not a multiple of 0x100"),
+    ("gap-not-zero", "gap_dirty_bin", [], 2,
+     "gap_dirty_bin.bin: the 0x200-byte header gap before the vector table at offset 0x200 "
+     "holds non-zero data at offset 0x10; MCUboot writes its header there, so the gap must be "
+     "zero: build with CONFIG_ROM_START_OFFSET=0x200 and nothing placed in the gap, or link "
+     "the firmware at 0x14200 without a gap"),
+    ("gap-not-zero-late", "gap_dirty_late_bin", [], 2,
+     "header gap before the vector table at offset 0x200 holds non-zero data at offset 0x1f0"),
+    ("gap-not-zero-hex", "gap_dirty_hex", [], 2,
+     "gap.hex: the 0x200-byte header gap before the vector table at offset 0x200 holds "
+     "non-zero data at offset 0x10"),
     ("header-not-vector-offset", "zephyr_bin", ["--header-size", "0x100"], 2,
      "header size 0x100 differs from the image's vector table offset 0x200"),
     ("hex-wrong-start", "hex_at_14400", [], 2,
@@ -85,6 +102,15 @@ def inputs(request, build_firmware, firmware_hex: Path, tmp_path: Path):
             return p
         if name == "missing_file":
             return tmp_path / "nothing.bin"
+        if name in ("gap_dirty_bin", "gap_dirty_late_bin"):
+            at = 0x10 if name == "gap_dirty_bin" else 0x1F0
+            data = bytearray(request.getfixturevalue("zephyr_bin").read_bytes())
+            data[at] = 0x42
+            (tmp_path / f"{name}.bin").write_bytes(bytes(data))
+            return tmp_path / f"{name}.bin"
+        if name == "gap_dirty_hex":
+            return _hex_with_extra(request.getfixturevalue("zephyr_hex"), tmp_path / "gap.hex",
+                                   0x14010)  # fmt: skip
         return request.getfixturevalue(name)
 
     return get
