@@ -116,7 +116,7 @@ REFUSALS = [
      "main.new or config.new before it removes the old one), 31 clusters of 512 bytes with "
      "the larger file counted twice; the 16384-byte FAT volume holds 15: shorten the files"),
     ("unknown-key-type", ["--firmware", "{fw}", "--key", "{rsa3072}"], 2,
-     "rsa3072.pem: unknown key type RSA-3072; Degu's MCUboot takes ecdsa-p256, rsa-2048, "
+     "rsa3072.pem: unsupported key type RSA-3072; Degu's MCUboot takes ecdsa-p256, rsa-2048, "
      "ed25519"),
     ("missing-script", ["--script", "{missing}", "--config", str(CONFIG)], 2,
      "script {missing}: no such file"),
@@ -433,3 +433,33 @@ def test_release_folder_has_mkdir_mode(
     assert modes == dict.fromkeys(
         ["CONFIG", "degu.bin", "desired.json", "main.py", "manifest.json"], file
     )
+
+
+def test_one_item_is_singular(tmp_path: Path) -> None:
+    out = tmp_path / "rel"
+    result = run("release", "--config", CONFIG, "--base-url", "https://h/", "--output", out)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == f"{out}: 1 item, desired.json ready"
+
+
+#: Every command that writes takes -o, --out and --output alike.
+OUT_SPELLINGS = ["-o", "--out", "--output"]
+
+
+@pytest.mark.parametrize("spelling", OUT_SPELLINGS)
+@pytest.mark.parametrize("command", ["sign", "release", "storage", "factory"])
+def test_every_writing_command_takes_every_out_spelling(
+    command: str, spelling: str, firmware_bin: Path, signed_image: Path, ecdsa_key: Path,
+    tmp_path: Path, build_firmware,
+) -> None:  # fmt: skip
+    out = tmp_path / "made"
+    argv = {
+        "sign": ["sign", firmware_bin, "-k", ecdsa_key],
+        "release": ["release", "--script", SCRIPT, "--base-url", "https://h/"],
+        "storage": ["storage", "--config", CONFIG],
+        "factory": ["factory", "--mcuboot", build_firmware("boot", origin=0,
+                    chain_to=0x14200).hex, "--image", signed_image],
+    }[command]  # fmt: skip
+    result = run(*argv, spelling, out)
+    assert result.exit_code == 0, result.stderr
+    assert out.exists()

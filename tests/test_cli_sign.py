@@ -76,7 +76,7 @@ REFUSALS = [
     ("not-firmware", "text_file", [], 2, "initial stack pointer 0x"),
     ("missing", "missing_file", [], 2, "cannot read firmware (No such file or directory)"),
     ("unknown-key-type", "firmware_bin", ["KEY:p384"], 2,
-     "unknown key type ECDSA on secp384r1"),
+     "unsupported key type ECDSA P-384"),
 ]  # fmt: skip
 
 
