@@ -16,7 +16,9 @@ slot 0:
   SIG_PURE TLV).
 
 Unlike ``imgtool verify``, a key hash that does not match the key is a failure: MCUboot finds
-its key by that hash, so such an image would not boot.
+its key by that hash, so such an image would not boot (imgtool ignores the TLV).  This is the
+one deliberate disagreement with imgtool; docs/manifest.md says so and
+tests/test_verify.py::test_key_hash_mismatch_is_refused_unlike_imgtool holds both verdicts.
 """
 
 from __future__ import annotations
