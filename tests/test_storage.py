@@ -245,7 +245,20 @@ def test_output_is_a_folder(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert f"File '{out}' is a directory." in result.stderr
     # The library says the same in its own words, and leaves no temporary file.
-    with pytest.raises(InputError, match=f"^{out}: cannot write \\(Is a directory\\)$"):
+    with pytest.raises(InputError, match=f"^{out}: is a folder; give -o/--out the path of "):
         storage.write_volume(out, None, EXAMPLES / "CONFIG")
     assert [p.name for p in tmp_path.iterdir()] == ["img"]
     assert list(out.iterdir()) == []
+
+
+def test_cli_output_below_a_file_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "f").write_text("x\n")
+    out = tmp_path / "f" / "v.img"
+    result = CliRunner().invoke(
+        cli, ["storage", "--config", str(EXAMPLES / "CONFIG"), "-o", str(out)]
+    )
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"degutool: error: {out}: {tmp_path / 'f'} is a file, not a folder; choose another -o/--out"
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["f"]

@@ -75,6 +75,8 @@ def write_all_atomic(outputs: Mapping[Path, bytes]) -> None:
     Nothing is renamed until every temporary file is written, so a failure on the way leaves
     none of the outputs half-written.
     """
+    for out in outputs:
+        check_output(out, "-o/--out")
     pending: list[tuple[str, Path]] = []
     try:
         for out, data in outputs.items():
