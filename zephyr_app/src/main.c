@@ -22,7 +22,7 @@
 #include <degu_ota/ota.h>
 #include <ota_zephyr.h>
 
-#ifdef DEGU_HAVE_MICROPYTHON
+#ifdef CONFIG_DEGU_MICROPYTHON
 #include <mp_port.h>
 #endif
 
@@ -113,13 +113,12 @@ static bool update_check(void)
 
 static void app_run(void)
 {
-#ifdef DEGU_HAVE_MICROPYTHON
+#ifdef CONFIG_DEGU_MICROPYTHON
 	int ret = mp_port_run(SCRIPT_PATH);
 
 	LOG_INF("MicroPython ended (%d)", ret);
 #else
-	/* TODO: only until the MicroPython port (zephyr_app/micropython/) is merged. */
-	LOG_WRN("Built without MicroPython: %s is not run", SCRIPT_PATH);
+	LOG_WRN("Built without CONFIG_DEGU_MICROPYTHON: %s is not run", SCRIPT_PATH);
 #endif
 }
 
@@ -137,13 +136,17 @@ void main(void)
 		LOG_ERR("Could not take the sensor power switches (%d)", ret);
 	}
 
-	/* A blank volume is formatted (FS_FATFS_MOUNT_MKFS): main.py is then missing. */
+	/*
+	 * The volume comes with the factory image; a device never formats it.  Without it the
+	 * update check still runs: the files then read as missing and fail to install (and are
+	 * reported so), while a firmware update can still come in.
+	 */
 	ret = fs_mount(&fat_mount);
 	if (ret < 0) {
 		LOG_ERR("Could not mount the FAT volume at %s (%d)", fat_mount.mnt_point, ret);
 	}
 
-	ret = ret < 0 ? ret : ota_start();
+	ret = ota_start();
 	if (ret < 0) {
 		LOG_ERR("Could not start the OTA core, no update check (%d)", ret);
 	} else if (update_check()) {

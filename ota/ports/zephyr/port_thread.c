@@ -70,7 +70,7 @@ int ota_zephyr_thread_start(void)
 		err = otThreadSetEnabled(ot->instance, true);
 	}
 	if (err != OT_ERROR_NONE) {
-		LOG_ERR("Could not start Thread (OpenThread error %d)", err);
+		LOG_WRN("OpenThread refused to start (error %d)", err);
 		ret = -EIO;
 	}
 
