@@ -163,6 +163,10 @@ def check_update_fits(
     plus a second copy of the larger: clusters(script) + clusters(config) + the larger of
     the two, within the empty volume's clusters.  The plain fit of :func:`check_fits` is what
     a volume written at the factory needs.
+
+    TODO: the rule takes the files on the devices to be the size of the new ones; a device
+    holding a larger old file needs more room, and a release cannot know what the devices
+    hold (the shadow reports MD5s, not sizes).
     """
     geo = geometry(layout)
     clusters = {name: geo.clusters(n) for name, n in sizes.items()}
