@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import pytest
+
 from .helpers import run
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -42,7 +44,28 @@ def test_md5_image_refuses_plain_file() -> None:
 
 def test_md5_missing_file(tmp_path: Path) -> None:
     result = run("md5", tmp_path / "gone.py")
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # as md5sum
     assert result.stderr == (
         f"degutool: error: {tmp_path / 'gone.py'}: cannot read (No such file or directory)\n"
+    )
+
+
+@pytest.mark.parametrize("image", [False, True])
+def test_md5_goes_on_after_a_bad_file_like_md5sum(
+    image: bool, signed_image: Path, tmp_path: Path
+) -> None:
+    a, b = signed_image, tmp_path / "b.bin"
+    b.write_bytes(signed_image.read_bytes() + b"\xff" * 64)
+    missing = tmp_path / "missing.bin"
+    result = run("md5", *(["--image"] if image else []), a, missing, b)
+    digests = [
+        hashlib.md5(a.read_bytes()).hexdigest(),
+        hashlib.md5(a.read_bytes() if image else b.read_bytes()).hexdigest(),
+    ]
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1,
+        f"{digests[0]}  {a}\n{digests[1]}  {b}\n",
+        f"degutool: error: {missing}: cannot read "
+        + ("image " if image else "")
+        + "(No such file or directory)\n",
     )

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from degutool import keys, mcuboot, sign
 from degutool.errors import ImageError, InputError, LayoutError
 from intelhex import IntelHex
 
-from .helpers import run, tree
+from .helpers import read_only_folder, run, tree
 
 
 def _hex_with_extra(src: Path, dst: Path, address: int) -> Path:
@@ -37,6 +38,23 @@ def _p384_key(path: Path) -> Path:
 REFUSALS = [
     ("header-under-32", "firmware_bin", ["--header-size", "16"], 2,
      "header size 0x10 is under the 32 bytes of an MCUboot header; use 0x200"),
+    ("header-negative", "firmware_bin", ["--header-size", "-1"], 2,
+     "header size -0x1 is under the 32 bytes of an MCUboot header; use 0x200"),
+    ("header-not-vtor-aligned", "zephyr_bin", ["--header-size", "0x280"], 2,
+     "header size 0x280 is not a multiple of 0x100: the vector table follows the header, and "
+     "the nRF52840's VTOR needs it on a 256-byte boundary (64 vectors of 4 bytes); use 0x200"),
+    ("header-0x180", "firmware_bin", ["--header-size", "0x180"], 2,
+     "header size 0x180 is not a multiple of 0x100"),
+    ("gap-not-zero", "gap_dirty_bin", [], 2,
+     "gap_dirty_bin.bin: the 0x200-byte header gap before the vector table at offset 0x200 "
+     "holds non-zero data at offset 0x10; MCUboot writes its header there, so the gap must be "
+     "zero: build with CONFIG_ROM_START_OFFSET=0x200 and nothing placed in the gap, or link "
+     "the firmware at 0x14200 without a gap"),
+    ("gap-not-zero-late", "gap_dirty_late_bin", [], 2,
+     "header gap before the vector table at offset 0x200 holds non-zero data at offset 0x1f0"),
+    ("gap-not-zero-hex", "gap_dirty_hex", [], 2,
+     "gap.hex: the 0x200-byte header gap before the vector table at offset 0x200 holds "
+     "non-zero data at offset 0x10"),
     ("header-not-vector-offset", "zephyr_bin", ["--header-size", "0x100"], 2,
      "header size 0x100 differs from the image's vector table offset 0x200"),
     ("hex-wrong-start", "hex_at_14400", [], 2,
@@ -58,7 +76,7 @@ REFUSALS = [
     ("not-firmware", "text_file", [], 2, "initial stack pointer 0x"),
     ("missing", "missing_file", [], 2, "cannot read firmware (No such file or directory)"),
     ("unknown-key-type", "firmware_bin", ["KEY:p384"], 2,
-     "unknown key type ECDSA on secp384r1"),
+     "unsupported key type ECDSA P-384"),
 ]  # fmt: skip
 
 
@@ -84,6 +102,15 @@ def inputs(request, build_firmware, firmware_hex: Path, tmp_path: Path):
             return p
         if name == "missing_file":
             return tmp_path / "nothing.bin"
+        if name in ("gap_dirty_bin", "gap_dirty_late_bin"):
+            at = 0x10 if name == "gap_dirty_bin" else 0x1F0
+            data = bytearray(request.getfixturevalue("zephyr_bin").read_bytes())
+            data[at] = 0x42
+            (tmp_path / f"{name}.bin").write_bytes(bytes(data))
+            return tmp_path / f"{name}.bin"
+        if name == "gap_dirty_hex":
+            return _hex_with_extra(request.getfixturevalue("zephyr_hex"), tmp_path / "gap.hex",
+                                   0x14010)  # fmt: skip
         return request.getfixturevalue(name)
 
     return get
@@ -130,3 +157,44 @@ def test_cli_sign_ok(zephyr_hex: Path, rsa_key: Path, tmp_path: Path) -> None:
     info = mcuboot.parse(out.read_bytes())
     assert result.stdout == f"{out}: 0.9.0+1, {info.length} bytes\n"
     assert info.find("SEC_CNT")[0].value == (3).to_bytes(4, "little")
+
+
+#: (case, how the output is set up under tmp/work, -o relative to it, message with {out}/{w})
+BAD_OUTPUTS = [
+    ("existing-folder", "dir:o.bin", "o.bin",
+     "{out}: is a folder; give -o/--out the path of the file to write, e.g. {out}/out.bin"),
+    ("read-only-folder", "ro:ro", "ro/o.bin", "{out}: cannot write (Operation not permitted)"),
+    ("below-a-file", "file:f", "f/x.bin",
+     "{out}: {w}/f is a file, not a folder; choose another -o/--out"),
+    ("below-a-file-deeper", "file:f", "f/a/x.bin",
+     "{out}: {w}/f is a file, not a folder; choose another -o/--out"),
+    ("new-folder-in-read-only", "ro:ro", "ro/new/o.bin",
+     "{out}: cannot create folder {w}/ro/new (Operation not permitted)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("setup", "out", "message"), [pytest.param(*r[1:], id=r[0]) for r in BAD_OUTPUTS]
+)
+def test_cli_sign_bad_output_is_one_line(
+    setup: str, out: str, message: str, firmware_bin: Path, ecdsa_key: Path, tmp_path: Path
+) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    kind, name = setup.split(":")
+    if kind == "dir":
+        (work / name).mkdir()
+    elif kind == "file":
+        (work / name).write_text("a file\n")
+    with contextlib.ExitStack() as stack:
+        if kind == "ro":
+            stack.enter_context(read_only_folder(work / name))
+        before = tree(work)
+        result = run("sign", firmware_bin, "-k", ecdsa_key, "-o", work / out)
+        after = tree(work)
+    expected = message.format(out=work / out, w=work)
+    # chmod 0555 (not root) gives EACCES where chattr +i gives EPERM
+    got = result.stderr.replace("(Permission denied)", "(Operation not permitted)")
+    assert (result.exit_code, got) == (2, f"degutool: error: {expected}\n")
+    assert result.stdout == ""
+    assert after == before

@@ -14,6 +14,7 @@ from degutool.layout import DEFAULT, FLASH_SIZE, IMAGE_HEADER_SIZE
 from intelhex import IntelHex
 
 from .firmware.build import sign_with_imgtool
+from .helpers import flipped, imgtool_signed
 
 SLOT0 = DEFAULT.slot0.offset
 STORAGE = DEFAULT.storage.offset
@@ -38,7 +39,21 @@ def inputs(tmp_path_factory: pytest.TempPathFactory, build_firmware) -> dict[str
     signed_hex.frombytes(signed.read_bytes(), offset=SLOT0)
     signed_hex.start_addr = IntelHex(str(app.hex)).start_addr
     signed_hex.write_hex_file(str(out / "degu.hex"))
+    good = signed.read_bytes()
+    (out / "tampered.bin").write_bytes(flipped(good, IMAGE_HEADER_SIZE + 40))
+    imgtool_signed(app.bin, out / "ramload.bin", load_addr=0x20000000)
+    spill = IntelHex()
+    spill.frombytes(good, offset=SLOT0)
+    spill.puts(DEFAULT.slot1.offset, b"\x01\x02\x03\x04")
+    spill.write_hex_file(str(out / "spill.hex"))
+    (out / "notfat.img").write_bytes(b"\x00" * DEFAULT.storage.size)
+    (out / "small.img").write_bytes(vol.read_bytes()[:8192])
     return {
+        "tampered.bin": out / "tampered.bin",
+        "ramload.bin": out / "ramload.bin",
+        "spill.hex": out / "spill.hex",
+        "notfat.img": out / "notfat.img",
+        "small.img": out / "small.img",
         "boot.hex": boot.hex,
         "boot.bin": boot.bin,
         "app.hex": app.hex,
@@ -165,6 +180,34 @@ def test_differing_start_addresses_keep_mcuboots(tmp_path: Path, inputs: dict[st
             "image {app.hex} at 0x014000: not an MCUboot image (magic 0xffffffff, expected "
             "0x96f3b83d); sign it first with `degutool sign`",
         ),
+        (
+            ["--mcuboot", "boot.hex", "--image", "tampered.bin"],
+            1,
+            "image {tampered.bin} at 0x014000: SHA256 TLV ",
+        ),
+        (
+            ["--mcuboot", "boot.hex", "--image", "ramload.bin"],
+            1,
+            "image {ramload.bin} at 0x014000: header flags 0x20 (RAM_LOAD)",
+        ),
+        (
+            ["--mcuboot", "boot.hex", "--image", "spill.hex"],
+            1,
+            "image {spill.hex} has data at 0x082000-0x082003, outside slot 0 "
+            "(0x014000-0x081fff): give the signed image for slot 0 alone",
+        ),
+        (
+            ["--mcuboot", "boot.hex", "--image", "degu.bin", "--storage", "notfat.img"],
+            2,
+            "storage {notfat.img}: not a FAT volume (no boot sector signature 0x55aa at 0x1fe): "
+            "make it with `degutool storage`",
+        ),
+        (
+            ["--mcuboot", "boot.hex", "--image", "degu.bin", "--storage", "small.img"],
+            2,
+            "storage {small.img}: 8192 bytes; the FAT volume of the storage partition is 16384: "
+            "make it with `degutool storage`",
+        ),
     ],
     ids=[
         "overlap",
@@ -174,6 +217,11 @@ def test_differing_start_addresses_keep_mcuboots(tmp_path: Path, inputs: dict[st
         "missing",
         "bad-hex",
         "unsigned-image",
+        "tampered-image",
+        "ram-load-image",
+        "image-outside-slot0",
+        "storage-not-fat",
+        "storage-wrong-size",
     ],
 )
 def test_refusals_leave_nothing(
@@ -221,3 +269,24 @@ def test_stub_is_a_cortex_m_image(inputs: dict[str, Path]) -> None:
     sp, reset = int.from_bytes(boot[0:4], "little"), int.from_bytes(boot[4:8], "little")
     assert sp == 0x20040000
     assert reset & 1 == 1 and 0x40 <= reset - 1 < len(boot)
+
+
+@pytest.mark.parametrize("which, exit_code", [("own", 0), ("other", 1)])
+def test_key_verifies_the_image_signature(
+    tmp_path: Path, inputs: dict[str, Path], ecdsa_key: Path, which: str, exit_code: int
+) -> None:
+    key = inputs["degu.bin"].parent / "test-key.pem" if which == "own" else ecdsa_key
+    out = tmp_path / "f.hex"
+    result = _invoke(
+        ["--mcuboot", str(inputs["boot.hex"]), "--image", str(inputs["degu.bin"])]
+        + ["--key", str(key), "--out", str(out)]
+    )
+    assert result.exit_code == exit_code, result.output
+    if exit_code:
+        assert result.stderr.startswith(
+            f"degutool: error: image {inputs['degu.bin']} at 0x014000: signed for key "
+        )
+        assert result.stderr.count("\n") == 1
+        assert list(tmp_path.iterdir()) == []
+    else:
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["f.bin", "f.hex"]

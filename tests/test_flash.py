@@ -16,6 +16,7 @@ from degutool.layout import DEFAULT, FLASH_SIZE, IMAGE_HEADER_SIZE
 from intelhex import IntelHex
 
 from .firmware.build import sign_with_imgtool
+from .helpers import flipped, imgtool_signed
 
 SECTOR = flash.SECTOR_SIZE
 
@@ -505,20 +506,120 @@ def test_pyocd_probe_on_a_locked_part_reconnects_after_mass_erase(
     assert [e[0] for e in log] == ["session", "mass_erase", "close", "session"]
 
 
+@pytest.fixture(scope="module")
+def raw_files(tmp_path_factory: pytest.TempPathFactory, files: dict[str, Path], build_firmware):
+    """Raw binaries of every kind `degutool flash` must place (or refuse) by itself."""
+    from degutool import factory, storage
+
+    out = tmp_path_factory.mktemp("flash-raw")
+    volume = out / "storage.img"
+    volume.write_bytes(storage.build_volume({"main.py": b"print(1)\n"}))
+    factory.write(out / "f.hex", out / "factory.bin", files["boot.hex"], files["degu.bin"])
+    good = files["degu.bin"].read_bytes()
+    (out / "tampered.bin").write_bytes(flipped(good, IMAGE_HEADER_SIZE + 40))
+    whole = (out / "factory.bin").read_bytes()
+    (out / "tampered-factory.bin").write_bytes(flipped(whole, DEFAULT.slot0.offset + 0x240))
+    (out / "half-volume.img").write_bytes(volume.read_bytes()[:8192])
+    (out / "zeros.img").write_bytes(bytes(DEFAULT.storage.size))
+    zephyr = build_firmware("zephyr", origin=DEFAULT.slot0.offset, gap=IMAGE_HEADER_SIZE)
+    return {
+        **files,
+        "storage.img": volume,
+        "factory.bin": out / "factory.bin",
+        "tampered.bin": out / "tampered.bin",
+        "tampered-factory.bin": out / "tampered-factory.bin",
+        "half-volume.img": out / "half-volume.img",
+        "zeros.img": out / "zeros.img",
+        "zephyr.bin": zephyr.bin,
+        "ramload.bin": imgtool_signed(build_firmware("app5000", filler=5000).bin,
+                                      out / "ramload.bin", load_addr=0x20000000),
+    }  # fmt: skip
+
+
 @pytest.mark.parametrize(
     "name, address, first_sector",
     [
         ("degu.bin", None, 0x14000),  # a signed image goes to slot 0, not over MCUboot
         ("degu.bin", 0x82000, 0x82000),  # unless told otherwise
-        ("boot.bin", None, 0x0),  # anything else raw from 0, as a factory .bin
+        ("factory.bin", None, 0x0),  # a whole-flash image from 0
+        ("storage.img", None, 0xF8000),  # a FAT volume of the storage size to storage
+        ("boot.bin", 0x0, 0x0),  # anything else only where --address says
+        ("app.hex", None, 0x14000),  # a .hex where its records say
     ],
 )
-def test_where_a_raw_file_goes(
-    files: dict[str, Path], name: str, address: int | None, first_sector: int
+def test_where_a_file_goes(
+    raw_files: dict[str, Path], name: str, address: int | None, first_sector: int
 ) -> None:
-    plan = flash.make_plan(flash.load(files[name], address))
+    plan = flash.make_plan(flash.load(raw_files[name], address))
     assert plan.erase[0] == first_sector
-    assert plan.expected[0][1][: files[name].stat().st_size] == files[name].read_bytes()[:SECTOR]
+    if name.endswith(".hex"):
+        return
+    raw = raw_files[name].read_bytes()
+    assert plan.expected[0][1][: len(raw)] == raw[:SECTOR]
+
+
+#: (file, exit code, message with {file}) of raw files flash refuses before any probe is used.
+PLACE_REFUSALS = [
+    ("zephyr.bin", 2, "{file}: a raw binary of {size} bytes that is neither a 1048576-byte "
+     "factory image (goes to 0), a signed MCUboot image (slot 0, 0x14000) nor a 16384-byte FAT "
+     "volume (storage, 0xf8000); give --address, flash the .hex, or sign a firmware first with "
+     "`degutool sign`"),
+    ("boot.bin", 2, "{file}: a raw binary of {size} bytes that is neither"),
+    ("half-volume.img", 2, "{file}: a raw binary of 8192 bytes that is neither"),
+    ("zeros.img", 2, "{file}: a raw binary of 16384 bytes that is neither"),
+    ("tampered.bin", 1, "{file} (slot 0 image at 0x14000): SHA256 TLV "),
+    ("tampered-factory.bin", 1, "{file} (slot 0 image at 0x14000): SHA256 TLV "),
+    ("ramload.bin", 1, "{file} (slot 0 image at 0x14000): header flags 0x20 (RAM_LOAD)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "exit_code", "message"), PLACE_REFUSALS)
+def test_cli_refuses_what_it_cannot_place_or_boot(
+    monkeypatch: pytest.MonkeyPatch,
+    raw_files: dict[str, Path],
+    name: str,
+    exit_code: int,
+    message: str,
+) -> None:
+    connected: list[str | None] = []
+    monkeypatch.setattr(flash, "connect_pyocd", lambda uid: connected.append(uid) or FakeProbe())
+    path = raw_files[name]
+    result = CliRunner().invoke(cli, ["flash", str(path)])
+    expected = message.format(file=path, size=path.stat().st_size)
+    assert result.exit_code == exit_code, result.output
+    assert result.stderr.startswith(f"degutool: error: {expected}"), result.stderr
+    assert result.stderr.count("\n") == 1
+    assert connected == []
+
+
+@pytest.mark.parametrize("which, exit_code", [("own", 0), ("other", 1)])
+def test_cli_key_verifies_the_slot0_image(
+    monkeypatch: pytest.MonkeyPatch,
+    files: dict[str, Path],
+    ecdsa_key: Path,
+    which: str,
+    exit_code: int,
+) -> None:
+    key = files["degu.bin"].parent / "test-key.pem" if which == "own" else ecdsa_key
+    probe = FakeProbe()
+    result = _cli(monkeypatch, probe, [str(files["degu.bin"]), "--key", str(key)])
+    assert result.exit_code == exit_code, result.output
+    if exit_code:
+        assert "signed for key" in result.stderr
+        assert probe.calls == []
+
+
+def test_cli_key_without_a_slot0_image_is_refused(
+    monkeypatch: pytest.MonkeyPatch, files: dict[str, Path], ecdsa_key: Path
+) -> None:
+    probe = FakeProbe()
+    result = _cli(monkeypatch, probe, [str(files["boot.hex"]), "--key", str(ecdsa_key)])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"degutool: error: {files['boot.hex']}: --key given but there is no MCUboot image at "
+        "slot 0 (0x14000) to verify; leave out --key or give the signed image\n"
+    )
+    assert probe.calls == []
 
 
 def test_cli_flashes_a_signed_image_to_slot0_by_default(

@@ -122,3 +122,62 @@ def test_board_devicetree_equals_the_builtin_layout() -> None:
         if (BOARD_DTS.parent / name).is_file():
             text += (BOARD_DTS.parent / name).read_text()
     assert layout.parse_dts(text, str(BOARD_DTS)) == layout.DEFAULT
+
+
+def _dts(*parts: tuple[str, int, int]) -> str:
+    body = "".join(
+        f'\tpartition@{off:x} {{\n\t\tlabel = "{label}";\n'
+        f"\t\treg = <0x{off:x} 0x{size:x}>;\n\t}};\n"
+        for label, off, size in parts
+    )
+    return f"partitions {{\n{body}}};\n"
+
+
+#: (case, partitions, message): layouts read from a devicetree that must be refused.
+BAD_LAYOUTS = [
+    ("overlap", [("mcuboot", 0x0, 0x14000), ("image-0", 0x10000, 0x6E000)],
+     "x.dts: partitions mcuboot (0x000000-0x013fff) and image-0 (0x010000-0x07dfff) overlap at "
+     "0x010000-0x013fff: fix their reg so that each range is its own"),
+    ("inside-another", [("image-0", 0x14000, 0x6E000), ("storage", 0x20000, 0x4000)],
+     "x.dts: partitions image-0 (0x014000-0x081fff) and storage (0x020000-0x023fff) overlap "
+     "at 0x020000-0x023fff: fix their reg so that each range is its own"),
+    ("same-start", [("a", 0xF8000, 0x4000), ("b", 0xF8000, 0x2000)],
+     "x.dts: partitions b (0x0f8000-0x0f9fff) and a (0x0f8000-0x0fbfff) overlap at "
+     "0x0f8000-0x0f9fff: fix their reg so that each range is its own"),
+    ("past-flash", [("storage", 0xFC000, 0x8000)],
+     "x.dts: partition storage (0x0fc000-0x103fff) lies outside the nRF52840's 1024 KB of flash "
+     "(0x000000-0x0fffff): fix its reg"),
+    ("empty", [("storage", 0xF8000, 0)],
+     "x.dts: partition storage at 0x0f8000 has size 0: give it a size in its reg"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("parts", "message"), [pytest.param(*r[1:], id=r[0]) for r in BAD_LAYOUTS])
+def test_bad_layouts_are_refused(parts, message: str, tmp_path: Path) -> None:
+    dts = tmp_path / "x.dts"
+    dts.write_text(_dts(*parts))
+    with pytest.raises(LayoutError) as e:
+        layout.parse_dts(dts.read_text(), "x.dts")
+    assert str(e.value) == message
+    with pytest.raises(LayoutError) as e:
+        layout.load(dts)
+    assert str(e.value) == message.replace("x.dts", str(dts))
+
+
+def test_default_layout_validates() -> None:
+    assert layout.validate(layout.DEFAULT) is layout.DEFAULT
+
+
+def test_cli_names_both_partitions(tmp_path: Path) -> None:
+    from .helpers import run
+
+    dts = tmp_path / "zephyr.dts"
+    dts.write_text(_dts(("storage", 0xF8000, 0x4000), ("thread", 0xFA000, 0x4000)))
+    result = run("storage", "-o", tmp_path / "s.img", "--dts", dts)
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"degutool: error: {dts}: partitions storage (0x0f8000-0x0fbfff) and thread "
+        "(0x0fa000-0x0fdfff) overlap at 0x0fa000-0x0fbfff: fix their reg so that each range "
+        "is its own\n",
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["zephyr.dts"]

@@ -141,6 +141,13 @@ def test_script_only_into_existing_empty_folder(tmp_path: Path) -> None:
         ("https://h/r/", "a b#?.py", "https://h/r/a%20b%23%3F.py"),
         ("https://h/caf\u00e9/", "CONFIG", "https://h/caf%C3%A9/CONFIG"),
         ("https://h/r?q=a b", "CONFIG", "https://h/r/CONFIG?q=a%20b"),
+        ("https://b\u00fccher.example/r", "main.py", "https://xn--bcher-kva.example/r/main.py"),
+        (
+            "https://b\u00fccher.example:8443/a b/",
+            "CONFIG",
+            "https://xn--bcher-kva.example:8443/a%20b/CONFIG",
+        ),
+        ("https://[::1]:8443/r", "CONFIG", "https://[::1]:8443/r/CONFIG"),
     ],
 )
 def test_join_url(base: str, name: str, url: str) -> None:
@@ -179,11 +186,21 @@ def test_volume_room_matches_pyfatfs(tmp_path: Path) -> None:
     assert vol.stat().st_size > 0x4000
 
 
-@pytest.mark.parametrize(
-    ("script_size", "config_size", "refused"),
-    [(7168, 512, False), (7680, 0, False), (7169, 512, True), (7681, 0, True)],
-    ids=["both-exactly-full", "script-exactly-full", "one-byte-over", "script-one-over"],
-)
+#: (script bytes, config bytes, refused): the volume has 15 clusters of 512 bytes; an update
+#: needs clusters(script) + clusters(config) + the larger of the two.
+VOLUME_LIMITS = [
+    (3584, 0, False),  # 7 + 0 + 7 = 14
+    (3584, 512, False),  # 7 + 1 + 7 = 15: exactly full
+    (3072, 1536, False),  # 6 + 3 + 6 = 15
+    (3072, 3072, True),  # 6 + 6 + 6 = 18
+    (3585, 0, True),  # 8 + 0 + 8 = 16
+    (3584, 513, True),  # 7 + 2 + 7 = 16
+    (7000, 1, True),  # 14 + 1 + 14: one cluster of config
+    (7168, 512, True),  # fits a factory volume (15 clusters), not an update
+]
+
+
+@pytest.mark.parametrize(("script_size", "config_size", "refused"), VOLUME_LIMITS)
 def test_release_volume_limit(
     script_size: int, config_size: int, refused: bool, tmp_path: Path
 ) -> None:
@@ -198,8 +215,21 @@ def test_release_volume_limit(
         return
     with pytest.raises(LayoutError) as e:
         release.release(out, "https://h/r/", script=script, config=config, now=NOW)
+    c1, c2 = -(-script_size // 512), -(-config_size // 512)
+    n1, n2 = (f"{c} cluster{'' if c == 1 else 's'}" for c in (c1, c2))
     assert str(e.value) == (
-        f"{script} {script_size} bytes, {config} {config_size} bytes: they take 8192 bytes in "
-        "512-byte clusters; the 16384-byte FAT volume holds 7680: shorten the files"
+        f"{script} {script_size} bytes ({n1}), {config} {config_size} bytes ({n2}"
+        "): an update over the air needs room for the old and the new file side by "
+        "side (the device writes main.new or config.new before it removes the old one), "
+        f"{c1 + c2 + max(c1, c2)} clusters of 512 bytes with the larger file counted twice; "
+        "the 16384-byte FAT volume holds 15: shorten the files"
     )
     assert tree(tmp_path) == ["big.cfg", "big.py"]
+
+
+def test_storage_command_keeps_the_plain_fit(tmp_path: Path) -> None:
+    """A volume written at the factory holds no temporary file: 15 clusters of files fit."""
+    from degutool.storage import build_volume, check_fits
+
+    check_fits({"main.py": 7168, "CONFIG": 512})
+    assert len(build_volume({"main.py": b"#" * 7168, "CONFIG": b"k" * 512})) == 0x4000

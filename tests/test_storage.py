@@ -182,15 +182,15 @@ def test_cli_writes_volume(tmp_path: Path) -> None:
             7681,
             None,
             1,
-            "main.py 7681 bytes: they take 8192 bytes in 512-byte clusters; the 16384-byte "
+            "{src}/main.py 7681 bytes: they take 8192 bytes in 512-byte clusters; the 16384-byte "
             "FAT volume holds 7680: shorten the files",
         ),
         (
             7000,
             800,
             1,
-            "main.py 7000 bytes, CONFIG 800 bytes: they take 8192 bytes in 512-byte clusters; "
-            "the 16384-byte FAT volume holds 7680: shorten the files",
+            "{src}/main.py 7000 bytes, {src}/CONFIG 800 bytes: they take 8192 bytes in 512-byte "
+            "clusters; the 16384-byte FAT volume holds 7680: shorten the files",
         ),
         (None, "missing", 2, "CONFIG.missing: cannot read CONFIG (No such file or directory)"),
     ],
@@ -221,6 +221,7 @@ def test_cli_refusals_leave_nothing(
 
     assert result.exit_code == exit_code
     expected = message.replace("CONFIG.missing", str(src / "CONFIG.missing"))
+    expected = expected.replace("{src}", str(src))
     assert f"degutool: error: {expected}" in result.stderr
     assert list(out_dir.iterdir()) == []
 
@@ -244,7 +245,20 @@ def test_output_is_a_folder(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert f"File '{out}' is a directory." in result.stderr
     # The library says the same in its own words, and leaves no temporary file.
-    with pytest.raises(InputError, match=f"^{out}: cannot write \\(Is a directory\\)$"):
+    with pytest.raises(InputError, match=f"^{out}: is a folder; give -o/--out the path of "):
         storage.write_volume(out, None, EXAMPLES / "CONFIG")
     assert [p.name for p in tmp_path.iterdir()] == ["img"]
     assert list(out.iterdir()) == []
+
+
+def test_cli_output_below_a_file_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "f").write_text("x\n")
+    out = tmp_path / "f" / "v.img"
+    result = CliRunner().invoke(
+        cli, ["storage", "--config", str(EXAMPLES / "CONFIG"), "-o", str(out)]
+    )
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        f"degutool: error: {out}: {tmp_path / 'f'} is a file, not a folder; choose another -o/--out"
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["f"]

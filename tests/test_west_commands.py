@@ -51,9 +51,13 @@ def dts_text(lay: layout.Layout) -> str:
 
 def _big_storage() -> layout.Layout:
     parts = dict(layout.DEFAULT.partitions)
-    parts["storage"] = layout.Partition("storage", 0x0F0000, 0x10000)
-    parts["image-scratch"] = layout.Partition("image-scratch", 0x0E8000, 0x8000)
-    return layout.Layout(parts)
+    # 64 KB of storage below the thread partition; scratch and both slots move down to make
+    # room, so that nothing overlaps (layout.validate)
+    parts["storage"] = layout.Partition("storage", 0x0EC000, 0x10000)
+    parts["image-scratch"] = layout.Partition("image-scratch", 0x0E4000, 0x8000)
+    parts["image-0"] = layout.Partition("image-0", 0x014000, 0x68000)
+    parts["image-1"] = layout.Partition("image-1", 0x07C000, 0x68000)
+    return layout.validate(layout.Layout(parts))
 
 
 def run_command(
@@ -131,7 +135,7 @@ def test_library_error_becomes_die_with_its_exit_code(
 
     assert code == 1
     assert err.endswith(
-        "FATAL ERROR: main.py 9000 bytes: they take 9216 bytes in 512-byte clusters; the "
+        "FATAL ERROR: huge.py 9000 bytes: they take 9216 bytes in 512-byte clusters; the "
         "16384-byte FAT volume holds 7680: shorten the files\n"
     )
     assert not (workspace / "v.img").exists()

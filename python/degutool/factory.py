@@ -17,9 +17,11 @@ from pathlib import Path
 from intelhex import HexReaderError, IntelHex
 
 from . import layout as layout_mod
-from . import mcuboot as mcuboot_image
+from . import storage as storage_mod
 from .errors import InputError, LayoutError
 from .fileio import write_all_atomic
+from .keys import Key
+from .verify import check_image
 
 log = logging.getLogger(__name__)
 
@@ -102,12 +104,37 @@ def _check_overlap(a: Input, b: Input) -> None:
                 )
 
 
-def _check_signed(item: Input) -> None:
-    """MCUboot boots slot 0 only from a signed image whose header starts the slot."""
+def _check_signed(item: Input, key: Key | None, layout: layout_mod.Layout) -> None:
+    """MCUboot boots slot 0 only from a signed, unchanged image whose header starts the slot."""
     start = item.partition.offset
     end = min(item.data.maxaddr(), item.partition.end - 1)
     data = item.data.tobinstr(start=start, end=max(end, start))
-    mcuboot_image.parse(data, f"{item.what} {item.path} at 0x{start:06x}")
+    check_image(data, f"{item.what} {item.path} at 0x{start:06x}", key, layout)
+
+
+def _check_image_in_slot(item: Input) -> None:
+    """The image goes to slot 0 only: data elsewhere would land on another partition."""
+    part = item.partition
+    for start, end in item.data.segments():
+        if start < part.offset or end > part.end:
+            raise LayoutError(
+                f"{item.what} {item.path} has data at {_span(start, end)}, outside slot 0 "
+                f"({_span(part.offset, part.end)}): give the signed image for slot 0 alone "
+                "(degu.bin from `degutool release` or `degutool sign`)"
+            )
+
+
+def _check_storage(item: Input, layout: layout_mod.Layout) -> None:
+    part = item.partition
+    for start, end in item.data.segments():
+        if start < part.offset or end > part.end:
+            raise LayoutError(
+                f"{item.what} {item.path} has data at {_span(start, end)}, outside the storage "
+                f"partition ({_span(part.offset, part.end)}): give the volume alone"
+            )
+    lo, hi = item.data.minaddr(), item.data.maxaddr() + 1
+    data = item.data.tobinstr(start=lo, end=hi - 1)
+    storage_mod.check_volume(data, f"{item.what} {item.path}", layout)
 
 
 def merge(inputs: list[Input]) -> IntelHex:
@@ -155,16 +182,23 @@ def build(
     image: Path,
     storage: Path | None = None,
     layout: layout_mod.Layout = layout_mod.DEFAULT,
+    key: Key | None = None,
 ) -> IntelHex:
-    """Load and merge the factory inputs at the layout's addresses."""
+    """Load and merge the factory inputs at the layout's addresses.
+
+    The slot 0 image is checked as :func:`degutool.verify.check_image` does (structure and
+    hash; with ``key`` its signature too) before anything is merged.
+    """
     inputs = [
         load_input("MCUboot", mcuboot, layout.boot),
         load_input("image", image, layout.slot0),
     ]
+    _check_image_in_slot(inputs[1])
+    _check_signed(inputs[1], key, layout)
     if storage is not None:
         inputs.append(load_input("storage", storage, layout.storage))
+        _check_storage(inputs[2], layout)
     merged = merge(inputs)
-    _check_signed(inputs[1])
     return merged
 
 
@@ -175,11 +209,12 @@ def write(
     image: Path,
     storage: Path | None = None,
     layout: layout_mod.Layout = layout_mod.DEFAULT,
+    key: Key | None = None,
 ) -> IntelHex:
     """Build the factory image and write it as ``out_hex`` and ``out_bin``, both or neither."""
     if out_hex.resolve() == out_bin.resolve():
         raise InputError(f"{out_hex}: the .hex and .bin outputs must be different files")
-    merged = build(mcuboot, image, storage, layout)
+    merged = build(mcuboot, image, storage, layout, key)
     write_all_atomic({out_hex: to_hex(merged), out_bin: to_bin(merged)})
     log.info("factory image: %d bytes of data in %d segments", len(merged), len(merged.segments()))
     return merged

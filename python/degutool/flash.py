@@ -28,7 +28,10 @@ from intelhex import HexReaderError, IntelHex
 
 from . import layout as layout_mod
 from . import mcuboot as mcuboot_image
+from . import storage
 from .errors import InputError, LayoutError, ProbeError
+from .keys import Key
+from .verify import check_image
 
 log = logging.getLogger(__name__)
 
@@ -96,25 +99,48 @@ class Result:
         return self.size / 1000 / self.seconds if self.seconds > 0 else 0.0
 
 
+def place(
+    path: Path, raw: bytes, address: int | None, layout: layout_mod.Layout = layout_mod.DEFAULT
+) -> int:
+    """Where a raw binary goes: ``address`` when given, else by what the file is.
+
+    A raw file carries no address, so only files whose kind fixes their place go without
+    ``--address``: a 1 MB factory image at 0, a signed MCUboot image at slot 0 (never over
+    MCUboot), a FAT volume of the storage partition's size at that partition.  Anything else
+    (an unsigned zephyr.bin, MCUboot's own .bin, a dump) is refused: at 0 it would overwrite
+    the bootloader.
+    """
+    if address is not None:
+        return address
+    if len(raw) == layout_mod.FLASH_SIZE:
+        log.info("%s is a whole-flash image: flashing it from 0", path)
+        return 0
+    if mcuboot_image.is_image(raw):
+        log.info("%s is an MCUboot image: flashing it to slot 0", path)
+        return layout.slot0.offset
+    if storage.is_volume(raw, layout):
+        log.info("%s is a FAT volume: flashing it to the storage partition", path)
+        return layout.storage.offset
+    raise InputError(
+        f"{path}: a raw binary of {len(raw)} bytes that is neither a "
+        f"{layout_mod.FLASH_SIZE}-byte factory image (goes to 0), a signed MCUboot image "
+        f"(slot 0, 0x{layout.slot0.offset:x}) nor a {layout.storage.size}-byte FAT volume "
+        f"(storage, 0x{layout.storage.offset:x}); give --address, flash the .hex, or sign a "
+        "firmware first with `degutool sign`"
+    )
+
+
 def load(
     path: Path, address: int | None = None, layout: layout_mod.Layout = layout_mod.DEFAULT
 ) -> IntelHex:
-    """A .hex at its own addresses, anything else as raw bytes from ``address``.
-
-    Without an address a raw file goes to 0 (a factory .bin), unless it is a signed MCUboot
-    image: that goes to slot 0, where MCUboot looks for it, not over MCUboot itself.
-    """
+    """A .hex at its own addresses, a raw file where :func:`place` puts it."""
     data = IntelHex()
     try:
         if path.suffix.lower() == ".hex":
             data.loadhex(str(path))
         else:
             raw = path.read_bytes()
-            if address is None:
-                address = layout.slot0.offset if mcuboot_image.is_image(raw) else 0
-                if address:
-                    log.info("%s is an MCUboot image: flashing it to slot 0", path)
-            data.frombytes(raw, offset=address)
+            data.frombytes(raw, offset=place(path, raw, address, layout))
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.strerror})") from e
     except (HexReaderError, ValueError) as e:
@@ -122,6 +148,28 @@ def load(
     if not data.segments():
         raise InputError(f"{path}: holds no data to flash")
     return data
+
+
+def check_slot0(
+    data: IntelHex,
+    source: str,
+    key: Key | None = None,
+    layout: layout_mod.Layout = layout_mod.DEFAULT,
+) -> None:
+    """Refuse data whose slot 0 image is malformed, changed after signing or not bootable
+    (:func:`degutool.verify.check_image`; with ``key`` its signature too)."""
+    slot = layout.slot0
+    data.padding = ERASED
+    if not mcuboot_image.is_image(bytes(data.tobinarray(start=slot.offset, size=4))):
+        if key is not None:
+            raise InputError(
+                f"{source}: --key given but there is no MCUboot image at slot 0 "
+                f"(0x{slot.offset:x}) to verify; leave out --key or give the signed image"
+            )
+        return
+    end = min(data.maxaddr() + 1, slot.end)
+    image = bytes(data.tobinarray(start=slot.offset, size=end - slot.offset))
+    check_image(image, f"{source} (slot 0 image at 0x{slot.offset:x})", key, layout)
 
 
 def make_plan(data: IntelHex, source: str = "input") -> Plan:
@@ -332,9 +380,12 @@ def flash_file(
     progress: Progress | None = None,
     connect: Connector | None = None,
     layout: layout_mod.Layout = layout_mod.DEFAULT,
+    key: Key | None = None,
 ) -> Result:
     """Flash ``path`` (.hex, or raw bytes at ``address``); the plan is made before connecting."""
-    plan = make_plan(load(path, address, layout), str(path))
+    data = load(path, address, layout)
+    check_slot0(data, str(path), key, layout)
+    plan = make_plan(data, str(path))
     log.info(
         "%s: %d bytes, erase %d sectors, program %d",
         path,

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa, x448, x25519
 from imgtool import keys as imgtool_keys
 
 from .errors import InputError
+from .mcuboot import ImageInfo
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +77,16 @@ class Key:
         return wrapper(self.private)
 
 
+def signature_key_type(info: ImageInfo) -> str | None:
+    """The key type an image was signed with, from its signature TLV (None when it has none
+    of :data:`KEY_TYPES`). An ECDSA signature is P-256 when its DER fits 72 bytes."""
+    for tlv in info.tlvs:
+        for key_type, name in SIGNATURE_TLV.items():
+            if tlv.name == name and (name != "ECDSASIG" or len(tlv.value) <= 72):
+                return key_type
+    return None
+
+
 def fingerprint(key_hash: bytes) -> str:
     """How the manifest and ``info`` show a key hash: ``sha256:<hex>`` (or sha384/sha512 for
     images imgtool hashed so, e.g. pure Ed25519)."""
@@ -83,27 +94,48 @@ def fingerprint(key_hash: bytes) -> str:
     return f"{algorithm}:{key_hash.hex()}"
 
 
+#: Curve names as people call them, for messages.
+_CURVE_NAMES = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
+
+
+def _algorithm(key: object) -> str:
+    """What a key is, by its algorithm (``P-384``, ``RSA-1024``, ``X25519``, ``Ed448``)."""
+    if isinstance(key, ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey):
+        return f"ECDSA {_CURVE_NAMES.get(key.curve.name, key.curve.name)}"
+    if isinstance(key, rsa.RSAPublicKey | rsa.RSAPrivateKey):
+        return f"RSA-{key.key_size}"
+    if isinstance(key, dsa.DSAPublicKey | dsa.DSAPrivateKey):
+        return f"DSA-{key.key_size}"
+    named = (
+        (x25519.X25519PublicKey, x25519.X25519PrivateKey, "X25519"),
+        (x448.X448PublicKey, x448.X448PrivateKey, "X448"),
+        (ed448.Ed448PublicKey, ed448.Ed448PrivateKey, "Ed448"),
+    )
+    for public, private, name in named:
+        if isinstance(key, public | private):
+            return name
+    return type(key).__name__.lstrip("_")
+
+
 def _key_type(key: PublicKey | PrivateKey, path: Path) -> str:
     if isinstance(key, ec.EllipticCurvePublicKey | ec.EllipticCurvePrivateKey):
         if isinstance(key.curve, ec.SECP256R1):
             return "ecdsa-p256"
-        what = f"ECDSA on {key.curve.name}"
     elif isinstance(key, rsa.RSAPublicKey | rsa.RSAPrivateKey):
         if key.key_size == 2048:
             return "rsa-2048"
-        what = f"RSA-{key.key_size}"
     elif isinstance(key, ed25519.Ed25519PublicKey | ed25519.Ed25519PrivateKey):
         return "ed25519"
-    else:
-        what = type(key).__name__
     raise InputError(
-        f"{path}: unknown key type {what}; Degu's MCUboot takes {', '.join(KEY_TYPES)} "
-        "(make one with `degutool keygen --type ...`)"
+        f"{path}: unsupported key type {_algorithm(key)}; Degu's MCUboot takes "
+        f"{', '.join(KEY_TYPES)} (make one with `degutool keygen --type ...`)"
     )
 
 
 def load(path: Path) -> Key:
     """Load a PEM private or public key and check it is one of :data:`KEY_TYPES`."""
+    if path.is_dir():
+        raise InputError(f"{path}: is a folder, not a key file; give the path of a PEM key")
     try:
         pem = path.read_bytes()
     except OSError as e:

@@ -98,6 +98,37 @@ _REG_RE = re.compile(
 )
 
 
+def _span(p: Partition) -> str:
+    return f"0x{p.offset:06x}-0x{p.end - 1:06x}"
+
+
+def validate(lay: Layout, source: str = "layout") -> Layout:
+    """Refuse a layout whose partitions are empty, leave the part's flash, or overlap; the
+    one place a layout is checked, whatever it was read from.  Returns it."""
+    for p in lay.partitions.values():
+        if p.size <= 0:
+            raise LayoutError(
+                f"{source}: partition {p.label} at 0x{p.offset:06x} has size {p.size}: give it "
+                "a size in its reg"
+            )
+        if p.offset < 0 or p.end > FLASH_SIZE:
+            raise LayoutError(
+                f"{source}: partition {p.label} ({_span(p)}) lies outside the nRF52840's "
+                f"{FLASH_SIZE // 1024} KB of flash (0x000000-0x{FLASH_SIZE - 1:06x}): fix its reg"
+            )
+    ordered = sorted(lay.partitions.values(), key=lambda p: (p.offset, p.end))
+    for i, a in enumerate(ordered):
+        for b in ordered[i + 1 :]:
+            if b.offset >= a.end:
+                break
+            raise LayoutError(
+                f"{source}: partitions {a.label} ({_span(a)}) and {b.label} ({_span(b)}) "
+                f"overlap at 0x{b.offset:06x}-0x{min(a.end, b.end) - 1:06x}: fix their reg so "
+                "that each range is its own"
+            )
+    return lay
+
+
 def parse_dts(text: str, source: str = "devicetree") -> Layout:
     """Read the fixed partitions from devicetree source (a board .dts or a build's zephyr.dts)."""
     parts: dict[str, Partition] = {}
@@ -112,7 +143,7 @@ def parse_dts(text: str, source: str = "devicetree") -> Layout:
         )
     if not parts:
         raise LayoutError(f"{source}: no fixed partitions with label and reg found")
-    return Layout(parts)
+    return validate(Layout(parts), source)
 
 
 def load(dts: Path | None = None) -> Layout:

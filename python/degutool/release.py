@@ -10,18 +10,18 @@ the schema of the two JSON files.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import SplitResult, quote, urlsplit, urlunsplit
 
 from imgtool import imgtool_version
 
@@ -29,8 +29,9 @@ from . import __version__, digest, mcuboot, storage
 from . import keys as keys_mod
 from . import layout as layout_mod
 from . import sign as sign_mod
-from .errors import ImageError, InputError
-from .verify import verify
+from .errors import InputError
+from .fileio import check_output, folder_mode, missing_parents
+from .verify import check_image
 
 log = logging.getLogger(__name__)
 
@@ -61,16 +62,77 @@ class Item:
         }
 
 
+#: A ``%`` not followed by two hex digits.
+_BAD_ESCAPE_RE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+#: Characters a host never holds (RFC 3986 reg-name), beside controls.
+_BAD_HOST_CHARS = set(' \t\n\r<>"{}|\\^`%')
+
+
+def _redacted(parts: SplitResult) -> str:
+    """The URL with any user:password replaced, so a message never repeats a secret."""
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
+
+
+def _ascii_host(parts: SplitResult, base_url: str) -> str:
+    """The host as a URL carries it: IDNA-encoded when it is not ASCII."""
+    host = parts.netloc.rpartition("@")[2]
+    if host.startswith("["):  # an IPv6 literal, port after the bracket
+        return host
+    name, colon, port = host.rpartition(":") if ":" in host else (host, "", "")
+    bad = sorted({c for c in name if c in _BAD_HOST_CHARS or ord(c) < 0x20 or c == "\x7f"})
+    if bad:
+        raise InputError(
+            f"base URL {base_url!r}: host {name!r} holds {', '.join(map(repr, bad))}, which no "
+            "host name contains: fix the host (percent-escape such characters in the path only)"
+        )
+    try:
+        ascii_name = name.encode("idna").decode("ascii") if not name.isascii() else name
+    except UnicodeError as e:
+        raise InputError(
+            f"base URL {base_url!r}: host {name!r} is not a valid internationalised domain "
+            f"name ({e}): give its xn-- form"
+        ) from None
+    return f"{ascii_name}{colon}{port}"
+
+
 def check_base_url(base_url: str) -> None:
-    """Refuse a base URL the gateway cannot fetch from; warn on plain http."""
+    """Refuse a base URL the gateway cannot fetch from or that must not be published; warn on
+    plain http.  Every item's URL is published in the shadow document."""
     parts = urlsplit(base_url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise InputError(
             f"base URL {base_url!r} is not an http(s) URL with a host; the gateway fetches "
             "releases over https (or http), e.g. https://example.com/releases/"
         )
-    if parts.fragment:
-        raise InputError(f"base URL {base_url!r} has a #fragment, which a fetch never sends")
+    if parts.username is not None or parts.password is not None:
+        raise InputError(
+            f"base URL {_redacted(parts)!r} holds credentials (user:password@), which would be "
+            "published to every device in the shadow document: remove them and serve the "
+            "release without a login, or with a presigned URL whose signature is in the query"
+        )
+    if parts.fragment or "#" in base_url:
+        raise InputError(
+            f"base URL {base_url!r} has a #fragment, which a fetch never sends: remove the "
+            "fragment (the # and what follows it)"
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    if port is not None and not 0 < port < 65536:
+        raise InputError(
+            f"base URL {base_url!r}: port {parts.netloc.rpartition(':')[2]!r} is not a TCP "
+            "port (1-65535): fix or remove it"
+        )
+    _ascii_host(parts, base_url)
+    for what, text in (("path", parts.path), ("query", parts.query)):
+        bad = _BAD_ESCAPE_RE.search(text)
+        if bad:
+            raise InputError(
+                f"base URL {base_url!r}: bad percent escape {text[bad.start() : bad.start() + 3]!r}"
+                f" in the {what}: a % starts two hex digits (%20); write a literal % as %25"
+            )
     if parts.scheme.lower() == "http":
         log.warning(
             "base URL %s is plain http: the files travel unencrypted (a firmware image "
@@ -84,14 +146,16 @@ def join_url(base_url: str, name: str) -> str:
     """The URL of ``name`` under ``base_url``, with or without its trailing slash.
 
     The file name is percent-encoded; characters in the base's path or query that need
-    escaping are escaped and existing escapes are kept.  A query string stays at the end.
+    escaping are escaped and existing escapes are kept; a non-ASCII host is IDNA-encoded.
+    A query string stays at the end.
     """
     parts = urlsplit(base_url)
     path = quote(parts.path, safe="/%:@!$&'()*+,;=~")
     if not path.endswith("/"):
         path += "/"
     query = quote(parts.query, safe="=&%:@!$'()*+,;/?~")
-    return urlunsplit((parts.scheme, parts.netloc, path + quote(name, safe=""), query, ""))
+    netloc = _ascii_host(parts, base_url)
+    return urlunsplit((parts.scheme, netloc, path + quote(name, safe=""), query, ""))
 
 
 def _item(key: str, file: str, data: bytes, base_url: str, md5: str) -> Item:
@@ -125,12 +189,14 @@ def _read(path: Path, what: str) -> bytes:
 
 
 def _check_volume(files: list[tuple[Path, bytes]], lay: layout_mod.Layout) -> None:
-    """Refuse files that will not fit the FAT volume; named by their input paths."""
+    """Refuse files the device could not install over the air (the old and the new file side
+    by side on the FAT volume); named by their input paths."""
     if files:
-        storage.check_fits({str(path): len(data) for path, data in files}, lay)
+        storage.check_update_fits({str(path): len(data) for path, data in files}, lay)
 
 
 def _check_out(out: Path) -> None:
+    check_output(out, "--out", folder=True)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise InputError(
             f"output {out} exists and is not an empty folder; remove it or choose another --out"
@@ -165,21 +231,30 @@ def _check_firmware(
         sign_mod.check_fits(needed, lay, str(path))
         return _Firmware(path, data, presigned=False)
 
-    info = mcuboot.parse(data, str(path))
-    sign_mod.check_fits(info.length, lay, str(path), "the image")
+    info = check_image(
+        data,
+        str(path),
+        key,
+        lay,
+        key_hint="release takes a signed image only with its own key",
+    )
     image = data[: info.length]
-    if key is not None:
-        check = verify(image, key, str(path))
-        if not check.ok:
-            raise ImageError(
-                f"{check.problems[0]}; release takes a signed image only with its own key"
-            )
     if version != "0.0.0" and mcuboot.Version.parse(version) != info.version:
         log.warning(
             "%s is already signed as version %s; --version %s does not apply to it",
             path,
             info.version,
             version,
+        )
+    if security_counter is not None:
+        counters = info.find("SEC_CNT")
+        has = int.from_bytes(counters[0].value, "little") if counters else None
+        log.warning(
+            "%s is already signed (security counter %s); --security-counter %d does not apply "
+            "to it",
+            path,
+            "none" if has is None else has,
+            security_counter,
         )
     log.info("%s is already signed (%s); releasing it as it is", path, info.version)
     return _Firmware(path, image, presigned=True)
@@ -204,7 +279,7 @@ def _write_firmware(
     image = {
         "version": str(info.version),
         "signed_here": not fw.presigned,
-        "key_type": key.key_type if key else None,
+        "key_type": key.key_type if key else keys_mod.signature_key_type(info),
         "key_fingerprint": keys_mod.fingerprint(key_hashes[0].value) if key_hashes else None,
         "header_size": info.header_size,
         "length": info.length,
@@ -264,11 +339,35 @@ def release(
     if firmware is not None and fw_data is not None:
         fw = _check_firmware(firmware, fw_data, loaded_key, version, security_counter, lay)
 
-    # Parents made here are removed again on failure, so a failure leaves nothing at all.
-    made = [p for p in reversed(out.absolute().parents) if not p.exists()]
-    out.parent.mkdir(parents=True, exist_ok=True)
+    with missing_parents(out):
+        try:
+            manifest = _write_release(
+                out, base_url, fw, files, loaded_key, version, security_counter, lay, now
+            )
+        except OSError as e:
+            raise InputError(f"{out}: cannot write the release ({e.strerror})") from e
+    log.info("release of %s written to %s", ", ".join(manifest["items"]), out)
+    return manifest
+
+
+def _write_release(
+    out: Path,
+    base_url: str,
+    fw: _Firmware | None,
+    files: dict[str, tuple[Path, bytes]],
+    loaded_key: keys_mod.Key | None,
+    version: str,
+    security_counter: int | None,
+    lay: layout_mod.Layout,
+    now: datetime.datetime | None,
+) -> dict[str, Any]:
+    """Write every file into a temporary folder beside ``out``, then rename it to ``out``;
+    returns the manifest."""
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
     try:
+        # mkdtemp makes it 0700; a release is served by a web server, so give it the mode
+        # mkdir would (its files get open's mode under the umask too).
+        os.chmod(tmp, folder_mode())
         items: list[Item] = []
         image = None
         if fw is not None:
@@ -294,9 +393,5 @@ def release(
         os.replace(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
-        for parent in reversed(made):
-            with contextlib.suppress(OSError):
-                parent.rmdir()
         raise
-    log.info("release of %s written to %s", ", ".join(i.file for i in items), out)
     return manifest

@@ -35,6 +35,7 @@ from intelhex import IntelHex, IntelHexError
 from . import layout as layout_mod
 from . import mcuboot
 from .errors import ImageError, InputError, LayoutError
+from .fileio import check_output, missing_parents
 from .keys import Key
 
 log = logging.getLogger(__name__)
@@ -43,8 +44,10 @@ log = logging.getLogger(__name__)
 BOOT_MAX_IMG_SECTORS = 128
 #: MCUboot's BOOT_MAX_ALIGN: the trailer's fields are padded to this.
 BOOT_MAX_ALIGN = 8
-#: Cortex-M VTOR needs a table aligned to at least 128 bytes.
-VTOR_ALIGN = 128
+#: The nRF52840's vector table has 64 entries (16 system + 48 interrupt vectors, 256 bytes);
+#: VTOR needs it aligned to that size rounded up to a power of two, 256 bytes.  The table
+#: follows the header, so the header size must be a multiple of this.
+VTOR_ALIGN = 0x100
 #: The nRF52840's RAM, where an initial stack pointer must point.
 RAM_START = 0x20000000
 RAM_END = 0x20040000
@@ -114,12 +117,52 @@ def _check_vectors(code: bytes, run_at: int, slot: layout_mod.Partition, source:
         )
 
 
-def _check_header_size(header_size: int, vector_offset: int, source: str) -> None:
+def _hex(value: int) -> str:
+    return f"0x{value:x}" if value >= 0 else f"-0x{-value:x}"
+
+
+def check_header_size(header_size: int) -> None:
+    """Refuse a header size no Degu image can have: under MCUboot's 32-byte header, or not on
+    the vector table's 256-byte VTOR alignment (the table starts right after the header)."""
     if header_size < mcuboot.HEADER_STRUCT_SIZE:
         raise InputError(
-            f"header size 0x{header_size:x} is under the {mcuboot.HEADER_STRUCT_SIZE} bytes of "
-            "an MCUboot header; use 0x200"
+            f"header size {_hex(header_size)} is under the {mcuboot.HEADER_STRUCT_SIZE} bytes "
+            "of an MCUboot header; use 0x200"
         )
+    if header_size % VTOR_ALIGN:
+        raise InputError(
+            f"header size {_hex(header_size)} is not a multiple of 0x{VTOR_ALIGN:x}: the vector "
+            f"table follows the header, and the nRF52840's VTOR needs it on a "
+            f"{VTOR_ALIGN}-byte boundary (64 vectors of 4 bytes); use 0x200"
+        )
+
+
+def _check_gap(data: bytes, header_size: int, slot: layout_mod.Partition, source: str) -> None:
+    """Name the real problem of a Zephyr-style image (vector table after the header gap)
+    whose gap is not all zero: read from 0 it looks like no firmware at all."""
+    code = data[header_size:]
+    if not any(data[:header_size]) or len(code) < 8:
+        return
+    sp0 = struct.unpack_from("<I", data)[0]
+    sp, reset = struct.unpack_from("<II", code)
+    run_at = slot.offset + header_size
+    table_at_gap_end = (
+        RAM_START < sp <= RAM_END and reset & 1 and run_at + 64 <= reset & ~1 < run_at + len(code)
+    )
+    if RAM_START < sp0 <= RAM_END or not table_at_gap_end:
+        return
+    first = next(i for i, b in enumerate(data[:header_size]) if b)
+    raise InputError(
+        f"{source}: the 0x{header_size:x}-byte header gap before the vector table at offset "
+        f"0x{header_size:x} holds non-zero data at offset 0x{first:x}; MCUboot writes its "
+        f"header there, so the gap must be zero: build with CONFIG_ROM_START_OFFSET="
+        f"0x{header_size:x} and nothing placed in the gap, or link the firmware at "
+        f"0x{run_at:x} without a gap"
+    )
+
+
+def _check_header_size(header_size: int, vector_offset: int, source: str) -> None:
+    check_header_size(header_size)
     if header_size != vector_offset:
         raise InputError(
             f"{source}: header size 0x{header_size:x} differs from the image's vector table "
@@ -129,6 +172,7 @@ def _check_header_size(header_size: int, vector_offset: int, source: str) -> Non
 
 
 def _prepare_bin(path: Path, data: bytes, header_size: int, slot: layout_mod.Partition) -> Prepared:
+    _check_gap(data, header_size, slot, str(path))
     offset = _vector_offset(data)
     if offset:
         # Gap form: the code runs at the slot base + its vector offset.
@@ -160,6 +204,7 @@ def _prepare_hex(path: Path, header_size: int, slot: layout_mod.Partition) -> Pr
         data = ih.tobinstr(start=first, end=last)
         if mcuboot.is_image(data):
             raise _already_signed(path)
+        _check_gap(data, header_size, slot, str(path))
         offset = _vector_offset(data)
         if offset == 0:
             raise InputError(
@@ -189,8 +234,7 @@ def prepare(
 ) -> Prepared:
     """Read a zephyr.bin or zephyr.hex and check it can become a slot 0 image."""
     slot = lay.slot0
-    if header_size < mcuboot.HEADER_STRUCT_SIZE:
-        _check_header_size(header_size, header_size, str(firmware))
+    check_header_size(header_size)
     if firmware.suffix.lower() == ".hex":
         prepared = _prepare_hex(firmware, header_size, slot)
     else:
@@ -235,7 +279,27 @@ def sign(
         raise InputError(f"{key.path}: holds only a public key; signing needs the private key")
     check_fits(prepared.size + tlv_size(key.key_type, security_counter), lay, str(firmware))
 
-    out.parent.mkdir(parents=True, exist_ok=True)
+    check_output(out, "-o/--out")
+    with missing_parents(out):
+        try:
+            info = _sign_into(prepared, firmware, key, out, ver, header_size, security_counter, lay)
+        except OSError as e:
+            raise InputError(f"{out}: cannot write ({e.strerror})") from e
+    log.info("signed %s as %s (%s, %d bytes)", firmware, out, ver, info.length)
+    return info
+
+
+def _sign_into(
+    prepared: Prepared,
+    firmware: Path,
+    key: Key,
+    out: Path,
+    ver: mcuboot.Version,
+    header_size: int,
+    security_counter: int | None,
+    lay: layout_mod.Layout,
+) -> mcuboot.ImageInfo:
+    """imgtool in a temporary folder beside ``out``; the signed image renamed into place."""
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=f".{out.name}.") as tmp:
         unsigned = Path(tmp) / "unsigned.bin"
         signed = Path(tmp) / "signed.bin"
@@ -264,5 +328,4 @@ def sign(
         data = signed.read_bytes()
         info = mcuboot.parse(data, str(out))
         os.replace(signed, out)
-    log.info("signed %s as %s (%s, %d bytes)", firmware, out, ver, info.length)
     return info

@@ -73,7 +73,11 @@ class Geometry:
 
     def allocated(self, size: int) -> int:
         """Bytes a file of ``size`` bytes occupies on the volume (rounded up to clusters)."""
-        return -(-size // self.cluster_size) * self.cluster_size
+        return self.clusters(size) * self.cluster_size
+
+    def clusters(self, size: int) -> int:
+        """Clusters a file of ``size`` bytes occupies on the volume."""
+        return -(-size // self.cluster_size)
 
 
 def _mkfs(path: Path, size: int, volume_id: int) -> None:
@@ -143,6 +147,79 @@ def check_fits(
     return geo
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def check_update_fits(
+    sizes: Mapping[str, int], layout: layout_mod.Layout = layout_mod.DEFAULT
+) -> Geometry:
+    """Raise :class:`LayoutError` unless files of these sizes (by name) can be installed over
+    the air on a volume that holds them already.
+
+    The device writes a new ``main.py`` or ``CONFIG`` to a temporary file (``main.new``,
+    ``config.new``) beside the old one and replaces the old one only once the new one is
+    verified (ota/src/install_file.c), one item at a time.  So the volume must hold both files
+    plus a second copy of the larger: clusters(script) + clusters(config) + the larger of
+    the two, within the empty volume's clusters.  The plain fit of :func:`check_fits` is what
+    a volume written at the factory needs.
+
+    TODO: the rule takes the files on the devices to be the size of the new ones; a device
+    holding a larger old file needs more room, and a release cannot know what the devices
+    hold (the shadow reports MD5s, not sizes).
+    """
+    geo = geometry(layout)
+    clusters = {name: geo.clusters(n) for name, n in sizes.items()}
+    needed = sum(clusters.values()) + max(clusters.values(), default=0)
+    if needed > geo.data_clusters:
+        listing = ", ".join(
+            f"{name} {n} bytes ({_count(clusters[name], 'cluster')})" for name, n in sizes.items()
+        )
+        raise LayoutError(
+            f"{listing}: an update over the air needs room for the old and the new file side "
+            f"by side (the device writes main.new or config.new before it removes the old "
+            f"one), {needed} clusters of {geo.cluster_size} bytes with the larger file counted "
+            f"twice; the {geo.volume_size}-byte FAT volume holds {geo.data_clusters}: shorten "
+            "the files"
+        )
+    return geo
+
+
+def _fat_problem(data: bytes) -> str | None:
+    """Why ``data`` is not a FAT boot sector describing a volume of ``len(data)`` bytes."""
+    if len(data) < SECTOR_SIZE:
+        return f"{len(data)} bytes, shorter than a boot sector"
+    if data[510:512] != b"\x55\xaa":
+        return "no boot sector signature 0x55aa at 0x1fe"
+    if data[0] not in (0xEB, 0xE9):
+        return f"no x86 jump at the start of the boot sector (0x{data[0]:02x})"
+    bytes_per_sector = int.from_bytes(data[11:13], "little")
+    if bytes_per_sector not in (512, 1024, 2048, 4096):
+        return f"BPB sector size {bytes_per_sector}"
+    sectors = int.from_bytes(data[19:21], "little") or int.from_bytes(data[32:36], "little")
+    if sectors * bytes_per_sector != len(data):
+        return f"its BPB gives {sectors * bytes_per_sector} bytes, the data is {len(data)}"
+    return None
+
+
+def is_volume(data: bytes, layout: layout_mod.Layout = layout_mod.DEFAULT) -> bool:
+    """True when ``data`` is a FAT volume of exactly the storage partition's size."""
+    return len(data) == layout.storage.size and _fat_problem(data) is None
+
+
+def check_volume(data: bytes, source: str, layout: layout_mod.Layout = layout_mod.DEFAULT) -> None:
+    """Refuse ``data`` unless it is a FAT volume of the storage partition's size."""
+    size = layout.storage.size
+    if len(data) != size:
+        raise InputError(
+            f"{source}: {len(data)} bytes; the FAT volume of the storage partition is {size}: "
+            "make it with `degutool storage`"
+        )
+    problem = _fat_problem(data)
+    if problem is not None:
+        raise InputError(f"{source}: not a FAT volume ({problem}): make it with `degutool storage`")
+
+
 def _read_inputs(script: Path | None, config: Path | None) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for name, path in ((SCRIPT_NAME, script), (CONFIG_NAME, config)):
@@ -202,6 +279,9 @@ def write_volume(
     layout: layout_mod.Layout = layout_mod.DEFAULT,
 ) -> bytes:
     """Build the volume from the files given and write it to ``out`` (complete or not at all)."""
-    image = build_volume(_read_inputs(script, config), layout)
+    files = _read_inputs(script, config)
+    paths = {SCRIPT_NAME: script, CONFIG_NAME: config}
+    check_fits({str(paths[name]): len(data) for name, data in files.items()}, layout)
+    image = build_volume(files, layout)
     write_atomic(out, image)
     return image

@@ -16,7 +16,9 @@ slot 0:
   SIG_PURE TLV).
 
 Unlike ``imgtool verify``, a key hash that does not match the key is a failure: MCUboot finds
-its key by that hash, so such an image would not boot.
+its key by that hash, so such an image would not boot (imgtool ignores the TLV).  This is the
+one deliberate disagreement with imgtool; docs/manifest.md says so and
+tests/test_verify.py::test_key_hash_mismatch_is_refused_unlike_imgtool holds both verdicts.
 """
 
 from __future__ import annotations
@@ -29,9 +31,11 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa, utils
 
+from . import layout as layout_mod
 from . import mcuboot
 from .errors import ImageError
 from .keys import SIGNATURE_TLV, Key
+from .sign import check_fits
 
 #: Image hash TLVs MCUboot knows: the hash of header + payload + protected TLVs.
 _HASHES = {
@@ -94,8 +98,27 @@ def _signature_ok(
     return True
 
 
-def verify(data: bytes, key: Key, source: str = "image") -> Verification:
-    """Run every check; failures are collected in the result, not raised."""
+def _check_hash(result: Verification, info: mcuboot.ImageInfo, data: bytes) -> None:
+    """Check the one image hash TLV against the hash of header + payload + protected TLVs."""
+    hash_tlvs = [t for t in info.tlvs if t.name in _HASHES and not t.protected]
+    if len(hash_tlvs) != 1:
+        result._fail("hash", f"{len(hash_tlvs)} image hash TLVs (SHA256/384/512), expected one")
+        return
+    hash_tlv = hash_tlvs[0]
+    digest = _HASHES[hash_tlv.name][0](data[: info.hashed_size]).digest()
+    if hash_tlv.value != digest:
+        result._fail(
+            "hash",
+            f"{hash_tlv.name} TLV {hash_tlv.value.hex()} does not match the image's "
+            f"{digest.hex()}: the image was changed after signing",
+        )
+    else:
+        result.checks["hash"] = True
+
+
+def check_structure(data: bytes, source: str = "image") -> Verification:
+    """The checks that need no key: header magic, sizes and TLV info magics inside the file,
+    and the image hash TLV over header + payload + protected TLVs."""
     result = Verification(source)
     try:
         info = mcuboot.parse(data, source)
@@ -105,24 +128,22 @@ def verify(data: bytes, key: Key, source: str = "image") -> Verification:
         return result
     result.info = info
     result.checks["header"] = True
+    _check_hash(result, info, data)
+    return result
+
+
+def verify(data: bytes, key: Key, source: str = "image") -> Verification:
+    """Run every check; failures are collected in the result, not raised."""
+    result = check_structure(data, source)
+    info = result.info
+    hash_tlvs = [t for t in info.tlvs if t.name in _HASHES and not t.protected] if info else []
+    if info is None or len(hash_tlvs) != 1:
+        return result
     hashed = data[: info.hashed_size]
     pure = bool(info.find("SIG_PURE"))
-
-    hash_tlvs = [t for t in info.tlvs if t.name in _HASHES and not t.protected]
-    if len(hash_tlvs) != 1:
-        result._fail("hash", f"{len(hash_tlvs)} image hash TLVs (SHA256/384/512), expected one")
-        return result
     hash_tlv = hash_tlvs[0]
     hashlib_alg, crypto_alg = _HASHES[hash_tlv.name]
     digest = hashlib_alg(hashed).digest()
-    if hash_tlv.value != digest:
-        result._fail(
-            "hash",
-            f"{hash_tlv.name} TLV {hash_tlv.value.hex()} does not match the image's "
-            f"{digest.hex()}: the image was changed after signing",
-        )
-    else:
-        result.checks["hash"] = True
 
     # MCUboot hashes the public key with the image's hash algorithm.
     key_hash = hashlib_alg(key.public_bytes).digest()
@@ -154,3 +175,57 @@ def verify(data: bytes, key: Key, source: str = "image") -> Verification:
     else:
         result._fail("signature", f"the {sig_name} signature does not verify with {key.path}")
     return result
+
+
+def check_bootable(
+    info: mcuboot.ImageInfo, lay: layout_mod.Layout = layout_mod.DEFAULT, source: str = "image"
+) -> None:
+    """Refuse a well-formed image that Degu's MCUboot would not boot from slot 0.
+
+    Degu's MCUboot swaps with a scratch partition and runs the image in place: it has no
+    encryption key, no RAM loading, no decompression, so it takes only images with no header
+    flags and no load address, with the 0x200 header the firmware is linked for, that fit
+    slot 0 with the swap trailer.
+    """
+    if info.flags:
+        raise ImageError(
+            f"{source}: header flags 0x{info.flags:x} ({' '.join(info.flag_names) or 'unknown'})"
+            ": Degu's MCUboot (swap with scratch, run in place, no encryption or compression) "
+            "boots only images without flags; sign it again without those options"
+        )
+    if info.load_addr:
+        raise ImageError(
+            f"{source}: load address 0x{info.load_addr:x} in the header (imgtool --load-addr or "
+            "--rom-fixed); Degu's MCUboot runs the image in place from slot 0 and needs 0: "
+            "sign it again without that option"
+        )
+    if info.header_size != layout_mod.IMAGE_HEADER_SIZE:
+        raise ImageError(
+            f"{source}: header size 0x{info.header_size:x}; Degu's firmware is linked after a "
+            f"0x{layout_mod.IMAGE_HEADER_SIZE:x}-byte header (CONFIG_ROM_START_OFFSET): sign "
+            f"it with --header-size 0x{layout_mod.IMAGE_HEADER_SIZE:x}"
+        )
+    check_fits(info.length, lay, source, "the image")
+
+
+def check_image(
+    data: bytes,
+    source: str = "image",
+    key: Key | None = None,
+    lay: layout_mod.Layout = layout_mod.DEFAULT,
+    key_hint: str = "",
+) -> mcuboot.ImageInfo:
+    """Refuse an already signed image that is malformed, was changed after signing, or that
+    Degu's MCUboot cannot boot; with ``key``, also one that does not verify with it.
+
+    ``key_hint`` is added to a key hash or signature failure (what the caller needs then).
+    """
+    result = verify(data, key, source) if key is not None else check_structure(data, source)
+    if not result.ok:
+        hint = ""
+        if key_hint and not any(not result.checks.get(c, True) for c in ("header", "hash")):
+            hint = f"; {key_hint}"
+        raise ImageError("; ".join(result.problems) + hint)
+    assert result.info is not None
+    check_bootable(result.info, lay, source)
+    return result.info

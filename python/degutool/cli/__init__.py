@@ -9,9 +9,13 @@ non-zero exit code.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 
 import click
 
@@ -39,13 +43,47 @@ COMMANDS: list[tuple[str, str]] = [
 ]
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C's KeyboardInterrupt so that the same cleanup runs (a
+    release's temporary folder is removed, outputs stay complete or absent)."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         try:
-            return super().invoke(ctx)
+            with _sigterm_as_interrupt():
+                return super().invoke(ctx)
         except DeguError as e:
             click.echo(f"degutool: error: {e}", err=True)
             ctx.exit(e.exit_code)
+        except Terminated:
+            click.echo("degutool: terminated", err=True)
+            ctx.exit(128 + signal.SIGTERM)
+        except KeyboardInterrupt:
+            click.echo("degutool: interrupted", err=True)
+            ctx.exit(130)
+        except OSError as e:
+            # The library turns the failures it expects into DeguError; this keeps any other
+            # file-system failure to one line too.
+            where = f"{e.filename}: " if e.filename else ""
+            click.echo(f"degutool: error: {where}{e.strerror or e}", err=True)
+            ctx.exit(2)
 
 
 @click.group(cls=_Group)

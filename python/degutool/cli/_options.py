@@ -5,10 +5,45 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from .. import layout
+
+
+class Number(click.ParamType):
+    """An integer in any base Python reads: ``512``, ``0x200``, ``0o1000``, ``0b1``."""
+
+    name = "number"
+
+    def __init__(self, what: str = "a number (e.g. 0x200 or 512)") -> None:
+        self.what = what
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Any:
+        if isinstance(value, int):
+            return value
+        try:
+            return int(str(value), 0)
+        except ValueError:
+            self.fail(f"{value!r} is not {self.what}", param, ctx)
+
+
+class FilePath(click.Path):
+    """A path that must not be the empty string (``-k ''`` would otherwise read ``.``)."""
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail("is empty: give the path of a file", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+NUMBER = Number()
+ADDRESS = Number("an address (e.g. 0x14000)")
 
 dts_option = click.option(
     "--dts",

@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from .. import factory as factory_mod
-from ._options import dts_option, load_layout
+from .. import keys
+from ._options import FilePath, dts_option, load_layout
 
 _IN = click.Path(dir_okay=False, path_type=Path)
 
@@ -22,7 +23,9 @@ _IN = click.Path(dir_okay=False, path_type=Path)
 @click.option("--storage", type=_IN, help="The FAT volume (from `degutool storage`).")
 @click.option(
     "-o",
+    "--out",
     "--output",
+    "output",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
     help="The Intel HEX to write, e.g. factory.hex.",
@@ -33,6 +36,12 @@ _IN = click.Path(dir_okay=False, path_type=Path)
     type=click.Path(dir_okay=False, path_type=Path),
     help="The raw binary of the whole flash (default: OUTPUT with .bin).",
 )
+@click.option(
+    "-k",
+    "--key",
+    type=FilePath(dir_okay=False, path_type=Path),
+    help="The signing key (PEM, private or public): also verify the image's signature.",
+)
 @dts_option
 def factory(
     mcuboot: Path,
@@ -40,10 +49,12 @@ def factory(
     storage: Path | None,
     output: Path,
     out_bin: Path | None,
+    key: Path | None,
     dts: Path | None,
 ) -> None:
     """Merge MCUboot, slot 0 and the storage volume into a factory image."""
     out_bin = out_bin or output.with_suffix(".bin")
-    merged = factory_mod.write(output, out_bin, mcuboot, image, storage, load_layout(dts))
+    loaded = keys.load(key) if key is not None else None
+    merged = factory_mod.write(output, out_bin, mcuboot, image, storage, load_layout(dts), loaded)
     click.echo(f"{output}: {len(merged)} bytes in {len(merged.segments())} segments")
     click.echo(f"{out_bin}: {len(factory_mod.to_bin(merged))} bytes")

@@ -11,14 +11,8 @@ from typing import TextIO
 import click
 
 from .. import flash as flash_mod
-from ._options import dts_option, load_layout
-
-
-def _address(value: str | int) -> int:
-    try:
-        return value if isinstance(value, int) else int(value, 0)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not an address (e.g. 0x14000)") from None
+from .. import keys
+from ._options import ADDRESS, FilePath, dts_option, load_layout
 
 
 def _is_terminal(stream: TextIO) -> bool:
@@ -55,7 +49,7 @@ class _Bar:
 @click.option("--probe", "probe_id", help="Unique ID (or part of it) of the probe to use.")
 @click.option(
     "--address",
-    type=_address,
+    type=ADDRESS,
     default=None,
     help="Where a raw binary goes (default: slot 0 for a signed image, else 0 as for a "
     "factory .bin); .hex files carry their own.",
@@ -67,6 +61,12 @@ class _Bar:
     help="If the part is locked (APPROTECT), mass-erase it first: erases ALL flash.",
 )
 @click.option("--no-verify", is_flag=True, help="Skip reading the flash back.")
+@click.option(
+    "-k",
+    "--key",
+    type=FilePath(dir_okay=False, path_type=Path),
+    help="The signing key (PEM, private or public): also verify the slot 0 image's signature.",
+)
 @dts_option
 @click.pass_context
 def flash(
@@ -77,6 +77,7 @@ def flash(
     quiet: bool,
     recover: bool,
     no_verify: bool,
+    key: Path | None,
     dts: Path | None,
 ) -> None:
     """Erase the sectors FILE touches, program, verify and reset an nRF52840."""
@@ -91,6 +92,7 @@ def flash(
             verify=not no_verify,
             progress=bar,
             layout=load_layout(dts),
+            key=keys.load(key) if key is not None else None,
         )
     finally:
         if bar is not None:

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from .. import keys
+from ._options import FilePath
 
 
 @click.command("keygen")
@@ -17,7 +18,7 @@ from .. import keys
     "--key",
     "path",
     required=True,
-    type=click.Path(path_type=Path),
+    type=FilePath(dir_okay=False, path_type=Path),
     help="Where to write the private key (PEM); an existing file is never overwritten.",
 )
 @click.option(

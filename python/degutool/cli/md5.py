@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from .. import digest
+from ..errors import DeguError
 
 
 @click.command("md5")
@@ -18,8 +19,21 @@ from .. import digest
     is_flag=True,
     help="Hash MCUboot images as the device does: header + payload + TLVs, no padding.",
 )
-def md5(files: tuple[Path, ...], image: bool) -> None:
-    """Print the MD5 of each FILE, like md5sum, as the shadow's *_ver keys hold it."""
+@click.pass_context
+def md5(ctx: click.Context, files: tuple[Path, ...], image: bool) -> None:
+    """Print the MD5 of each FILE, like md5sum, as the shadow's *_ver keys hold it.
+
+    As md5sum does, a file that cannot be hashed is reported on stderr and the others are
+    still printed; the exit code is then 1.
+    """
+    failed = False
     for path in files:
-        value = digest.md5_image(path) if image else digest.md5_file(path)
+        try:
+            value = digest.md5_image(path) if image else digest.md5_file(path)
+        except DeguError as e:
+            click.echo(f"degutool: error: {e}", err=True)
+            failed = True
+            continue
         click.echo(f"{value}  {path}")
+    if failed:
+        ctx.exit(1)

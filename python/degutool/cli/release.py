@@ -10,6 +10,7 @@ import click
 
 from .. import layout as layout_mod
 from .. import release as release_mod
+from ._options import NUMBER, FilePath
 
 _PATH = click.Path(path_type=Path)
 
@@ -18,7 +19,12 @@ _PATH = click.Path(path_type=Path)
 @click.option("--firmware", type=_PATH, help="zephyr.bin/.hex to sign, or a signed image.")
 @click.option("--script", type=_PATH, help="The user script, released as main.py.")
 @click.option("--config", type=_PATH, help="The configuration, released as CONFIG.")
-@click.option("-k", "--key", type=_PATH, help="Signing key (PEM) for an unsigned firmware.")
+@click.option(
+    "-k",
+    "--key",
+    type=FilePath(dir_okay=False, path_type=Path),
+    help="Signing key (PEM) for an unsigned firmware.",
+)
 @click.option(
     "--version",
     "version",
@@ -28,12 +34,14 @@ _PATH = click.Path(path_type=Path)
 )
 @click.option(
     "--security-counter",
-    type=int,
+    type=NUMBER,
     default=None,
-    help="Protected security counter TLV for the signed image.",
+    help="Protected security counter TLV for the signed image (e.g. 16 or 0x10).",
 )
 @click.option("--base-url", required=True, help="Where the files will be served from.")
-@click.option("-o", "--out", required=True, type=_PATH, help="Release folder to create.")
+@click.option(
+    "-o", "--out", "--output", "out", required=True, type=_PATH, help="Release folder to create."
+)
 @click.option("--dts", type=_PATH, help="A build's zephyr.dts to take the layout from.")
 def release(
     firmware: Path | None,
@@ -60,4 +68,5 @@ def release(
     )
     for name, item in manifest["items"].items():
         click.echo(f"{name:16} {item['md5']}  {item['url']}")
-    click.echo(f"{out}: {len(manifest['items'])} items, desired.json ready")
+    count = len(manifest["items"])
+    click.echo(f"{out}: {count} item{'' if count == 1 else 's'}, desired.json ready")

@@ -11,13 +11,7 @@ import click
 from .. import keys
 from .. import layout as layout_mod
 from .. import sign as sign_mod
-
-
-def _int(value: str) -> int:
-    try:
-        return int(value, 0)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a number (e.g. 0x200 or 512)") from None
+from ._options import NUMBER, FilePath
 
 
 @click.command("sign")
@@ -26,12 +20,14 @@ def _int(value: str) -> int:
     "-k",
     "--key",
     required=True,
-    type=click.Path(path_type=Path),
+    type=FilePath(dir_okay=False, path_type=Path),
     help="Private key (PEM): ECDSA P-256, RSA-2048 or Ed25519.",
 )
 @click.option(
     "-o",
     "--out",
+    "--output",
+    "out",
     required=True,
     type=click.Path(path_type=Path),
     help="The signed image to write (e.g. degu.bin).",
@@ -45,12 +41,16 @@ def _int(value: str) -> int:
 )
 @click.option(
     "--header-size",
+    type=NUMBER,
     default="0x200",
     show_default=True,
     help="MCUboot header size; must equal the vector table offset.",
 )
 @click.option(
-    "--security-counter", default=None, help="Add a protected security counter TLV with this value."
+    "--security-counter",
+    type=NUMBER,
+    default=None,
+    help="Add a protected security counter TLV with this value.",
 )
 @click.option(
     "--dts",
@@ -63,8 +63,8 @@ def sign(
     key: Path,
     out: Path,
     version: str,
-    header_size: str,
-    security_counter: str | None,
+    header_size: int,
+    security_counter: int | None,
     dts: Path | None,
 ) -> None:
     """Sign FIRMWARE (zephyr.bin or zephyr.hex) as an MCUboot image for slot 0."""
@@ -73,8 +73,8 @@ def sign(
         keys.load(key),
         out,
         version,
-        header_size=_int(header_size),
-        security_counter=_int(security_counter) if security_counter is not None else None,
+        header_size=header_size,
+        security_counter=security_counter,
         lay=layout_mod.load(dts),
     )
     click.echo(f"{out}: {info.version}, {info.length} bytes")

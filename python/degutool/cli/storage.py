@@ -25,7 +25,9 @@ from ._options import dts_option, load_layout
 )
 @click.option(
     "-o",
+    "--out",
     "--output",
+    "output",
     required=True,
     type=click.Path(dir_okay=False, path_type=Path),
     help="The volume image to write (the size of the storage partition).",

@@ -12,6 +12,7 @@ import click
 from .. import keys, mcuboot
 from .. import verify as verify_mod
 from ..errors import ImageError
+from ._options import FilePath
 
 
 @click.command("verify")
@@ -20,7 +21,7 @@ from ..errors import ImageError
     "-k",
     "--key",
     required=True,
-    type=click.Path(path_type=Path),
+    type=FilePath(dir_okay=False, path_type=Path),
     help="The signing key, private or public (PEM).",
 )
 @click.option("--json", "as_json", is_flag=True, help="One JSON object on stdout.")
