@@ -22,25 +22,27 @@ import click
 from .. import __version__
 from ..errors import DeguError
 
-#: (module in this package, click command name in it).  Add a line to add a command.
-COMMANDS: list[tuple[str, str]] = [
-    ("md5", "md5"),
-    ("keygen", "keygen"),
-    ("sign", "sign"),
-    ("info", "info"),
-    ("verify", "verify"),
-    ("release", "release"),
-    ("storage", "storage"),
-    ("factory", "factory"),
-    ("flash", "flash"),
-    ("sim", "sim"),
-    ("gateway", "gateway"),
-    ("lab", "lab"),
-    # adds `lab demo` to the lab group (the walkthrough, owned by the sim package)
-    ("lab_demo", "lab"),
-    ("publish", "publish"),
-    ("status", "status"),
-]
+#: command name -> the modules of this package that make it: the first defines it (under the
+#: command's name), later ones add subcommands to it.  Add a line to add a command.  Modules are
+#: imported only when their command runs, so `degutool release` does not pay for boto3, aiocoap
+#: or pyOCD.
+COMMANDS: dict[str, tuple[str, ...]] = {
+    "md5": ("md5",),
+    "keygen": ("keygen",),
+    "sign": ("sign",),
+    "info": ("info",),
+    "verify": ("verify",),
+    "release": ("release",),
+    "storage": ("storage",),
+    "factory": ("factory",),
+    "flash": ("flash",),
+    "sim": ("sim",),
+    "gateway": ("gateway",),
+    # lab_demo adds `lab demo` (the walkthrough, owned by the sim package) to the lab group
+    "lab": ("lab", "lab_demo"),
+    "publish": ("publish",),
+    "status": ("status",),
+}
 
 
 class Terminated(KeyboardInterrupt):
@@ -65,6 +67,16 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 
 class _Group(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        modules = COMMANDS.get(cmd_name)
+        if modules is None:
+            return None
+        loaded = [importlib.import_module(f".{module}", __name__) for module in modules]
+        return getattr(loaded[0], cmd_name)
+
     def invoke(self, ctx: click.Context) -> object:
         try:
             with _sigterm_as_interrupt():
@@ -101,10 +113,6 @@ def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     )
     ctx.ensure_object(dict)
     ctx.obj["quiet"] = quiet
-
-
-for _module, _name in COMMANDS:
-    cli.add_command(getattr(importlib.import_module(f".{_module}", __name__), _name))
 
 
 def main() -> None:
