@@ -216,7 +216,6 @@ int ota_desired_parse(struct ota *ota, const char *doc, size_t len, struct ota_d
 		} else {
 			apply(&d, inner, false, &result);
 		}
-		result.valid = 1;
 	} else {
 		apply(&d, state, true, &result);
 	}
