@@ -162,7 +162,7 @@ static int doc_sink(void *ctx, uint32_t offset, const uint8_t *data, size_t len,
 	return 0;
 }
 
-/* PUT and GET update/status/<eui>, parsed and merged into @p desired. */
+/* PUT and GET update/status/<eui>, parsed and merged into desired. */
 static int read_desired(struct ota *ota, struct ota_desired *desired)
 {
 	struct ota_coap_response rsp;
@@ -189,7 +189,7 @@ static int read_desired(struct ota *ota, struct ota_desired *desired)
 	return ota_desired_parse(ota, ota->doc, len, desired);
 }
 
-/* Record a failure of @p item for the desired digest @p digest (NULL: none). */
+/* Record a failure of item for the desired digest digest (NULL: none). */
 static void record_failure(struct ota *ota, enum ota_item item, const uint8_t *digest,
 			   const char *reason)
 {
@@ -241,7 +241,7 @@ static int install_item(struct ota *ota, enum ota_item item)
 	return ota_install_file(ota, item);
 }
 
-/* Step 3 for one item. @return 1 when it was installed, 0 when not. */
+/* Step 3 for one item. returns 1 when it was installed, 0 when not. */
 static int act_on_item(struct ota *ota, enum ota_item item)
 {
 	const struct ota_desired_item *want = &ota->desired.item[item];

@@ -381,12 +381,17 @@ static int slot_write(void *ctx, enum ota_slot slot, size_t off, const void *buf
 static int slot_read(void *ctx, enum ota_slot slot, size_t off, void *buf, size_t len)
 {
 	struct fake_port *fake = ctx;
+	int ret;
 
 	if (fake->power_off) {
 		return -EIO;
 	}
 	if (off + len > fake->slot_size || off + len < off) {
 		return -EINVAL;
+	}
+	ret = injected(fake, &fake->fail_slot_read, slot == OTA_SLOT_RUNNING ? "slot0" : "slot1");
+	if (ret < 0) {
+		return ret;
 	}
 	memcpy(buf, fake->slot[slot] + off, len);
 	return 0;
@@ -437,9 +442,14 @@ static int boot_is_on_trial(void *ctx, bool *trial)
 static int state_load(void *ctx, void *buf, size_t len)
 {
 	struct fake_port *fake = ctx;
+	int ret;
 
 	if (fake->power_off) {
 		return -EIO;
+	}
+	ret = injected(fake, &fake->fail_state_load, "state");
+	if (ret < 0) {
+		return ret;
 	}
 	if (fake->state_len < 0) {
 		return -ENOENT;

@@ -128,6 +128,11 @@ struct fake_port {
 	struct fake_op_fault fail_stat;
 	struct fake_op_fault fail_rename;
 	struct fake_op_fault fail_remove;
+	/* The same for reads of a slot ("slot0", "slot1") and for loading the state record
+	 * ("state").
+	 */
+	struct fake_op_fault fail_slot_read;
+	struct fake_op_fault fail_state_load;
 
 	/* power */
 	unsigned long writes;
