@@ -408,9 +408,6 @@ int ota_boot(struct ota *ota, enum ota_boot_action *action)
 
 	scan_installed(ota);
 	set_run(ota, OTA_STATE_IDLE, -1, "");
-	if (ota->init_error[0] != '\0') {
-		set_run(ota, OTA_STATE_FAILED, -1, ota->init_error);
-	}
 
 	ret = ota->port->boot_is_on_trial(ota->port->ctx, &trial);
 	if (ret < 0) {
@@ -420,6 +417,10 @@ int ota_boot(struct ota *ota, enum ota_boot_action *action)
 	ret = settle_firmware(ota, trial);
 	if (ret < 0) {
 		return ret;
+	}
+	if (ota->init_error[0] != '\0') {
+		/* After the trial check, so that the report of step 1 carries it. */
+		set_run(ota, OTA_STATE_FAILED, -1, ota->init_error);
 	}
 
 	/* Step 1 */
