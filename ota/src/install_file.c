@@ -264,7 +264,7 @@ int ota_install_file(struct ota *ota, enum ota_item item)
 
 	ret = finish_replacement(ota);
 	if (ret < 0) {
-		/* The journal stays: ota_boot() reboots, and ota_init() finishes the replacement. */
+		/* The journal stays: ota_boot() reboots and ota_init() finishes the replacement. */
 		ota_text_set(ota->reason, sizeof(ota->reason), "replace failed");
 		return ret;
 	}

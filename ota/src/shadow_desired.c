@@ -122,6 +122,20 @@ static bool valid_primitive(const struct doc *d, int i)
 	return valid_number(p, p + len);
 }
 
+/* A string or primitive as a value holds nothing; a primitive must be one JSON knows. */
+static bool value_valid(const struct doc *d, int i)
+{
+	const jsmntok_t *t = &d->tok[i];
+
+	if (t->type == JSMN_STRING) {
+		return t->size == 0;
+	}
+	if (t->type == JSMN_PRIMITIVE) {
+		return t->size == 0 && valid_primitive(d, i);
+	}
+	return true;
+}
+
 /*
  * The token sizes do not show a comma or colon too many: `{"a":1,}`, `[,1]`, `{"a"::1}`.
  * Outside strings, no separator may follow an opening bracket, a comma or a colon.
@@ -179,9 +193,7 @@ static int check_grammar(const struct doc *d)
 			if (t->type != JSMN_STRING || t->size != 1) {
 				return -EINVAL;
 			}
-		} else if ((t->type == JSMN_STRING && t->size != 0) ||
-			   (t->type == JSMN_PRIMITIVE && (t->size != 0 || !valid_primitive(d, i))) ||
-			   (i == 0 && t->type != JSMN_OBJECT)) {
+		} else if ((i == 0 && t->type != JSMN_OBJECT) || !value_valid(d, i)) {
 			return -EINVAL;
 		}
 		if (top > 0) {

@@ -22,7 +22,8 @@ static void check_script_whole(struct scenario *s)
 {
 	const char *text = rig_file(s->rig, "main.py");
 
-	CHECK(text != NULL && (strcmp(text, s->script_old) == 0 || strcmp(text, s->script_new) == 0));
+	CHECK(text != NULL &&
+	      (strcmp(text, s->script_old) == 0 || strcmp(text, s->script_new) == 0));
 }
 
 /* Boot 1 removes main.py and the power goes just before main.new is renamed. */
