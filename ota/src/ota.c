@@ -294,6 +294,8 @@ static int act_on_item(struct ota *ota, enum ota_item item)
 
 	ret = start_attempt(ota, item);
 	if (ret < 0) {
+		OTA_LOG_ERR("Could not save the state record; %s not fetched (%d)",
+			    ota_item_key(item), ret);
 		set_run(ota, OTA_STATE_FAILED, (int)item, "state save failed");
 		return 0;
 	}
