@@ -69,7 +69,6 @@ static void check_round_trip(const struct ota_desired *desired)
 
 	memset(&again, 0, sizeof(again));
 	check(ota_desired_parse(&ota, doc, (size_t)len, &again) == 0);
-	check(again.valid == 1);
 
 	for (int i = 0; i < OTA_ITEMS; i++) {
 		const struct ota_desired_item *want = &desired->item[i];
@@ -94,7 +93,6 @@ static void check_round_trip(const struct ota_desired *desired)
 static void full_state(struct ota_desired *desired)
 {
 	memset(desired, 0, sizeof(*desired));
-	desired->valid = 1;
 	for (int i = 0; i < OTA_ITEMS; i++) {
 		struct ota_desired_item *it = &desired->item[i];
 
@@ -141,7 +139,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	check(ret == 0);
-	check(desired.valid <= 1);
 	for (int i = 0; i < OTA_ITEMS; i++) {
 		check_item(&desired.item[i]);
 	}

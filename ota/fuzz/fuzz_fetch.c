@@ -191,7 +191,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(ota.eui64, "0123456789abcdef", 17);
 	ota_gw_path(&ota, "update/", "script_user");
 
-	ret = ota_fetch(&ota, cap, fuzz_sink, &feed, &received);
+	ret = ota_fetch(&ota, cap, "oversize", fuzz_sink, &feed, &received);
 
 	check(received == feed.sunk);
 	check(received <= cap);

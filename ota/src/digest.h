@@ -19,9 +19,9 @@ struct ota_md5 {
 
 int ota_md5_start(struct ota_md5 *md5);
 int ota_md5_update(struct ota_md5 *md5, const void *data, size_t len);
-/** Writes the digest and releases the context. */
+/* Writes the digest and releases the context. */
 int ota_md5_finish(struct ota_md5 *md5, uint8_t digest[16]);
-/** Releases the context without a digest (error paths). */
+/* Releases the context without a digest (error paths). */
 void ota_md5_abort(struct ota_md5 *md5);
 
 #endif /* DEGU_OTA_DIGEST_H_ */

@@ -55,8 +55,8 @@ static int request_block(struct ota *ota, const struct ota_block2 *req,
 	return ret;
 }
 
-int ota_fetch(struct ota *ota, uint32_t cap, ota_fetch_sink sink, void *sink_ctx,
-	      uint32_t *received)
+int ota_fetch(struct ota *ota, uint32_t cap, const char *cap_reason, ota_fetch_sink sink,
+	      void *sink_ctx, uint32_t *received)
 {
 	struct ota_block2 req = {.num = 0, .more = false, .szx = (uint8_t)block_szx_max()};
 	struct ota_coap_response rsp;
@@ -91,7 +91,7 @@ int ota_fetch(struct ota *ota, uint32_t cap, ota_fetch_sink sink, void *sink_ctx
 			total = rsp.size2;
 			has_total = true;
 			if (total > cap) {
-				return fail(ota, "oversize", -EFBIG);
+				return fail(ota, cap_reason, -EFBIG);
 			}
 		}
 
@@ -119,9 +119,11 @@ int ota_fetch(struct ota *ota, uint32_t cap, ota_fetch_sink sink, void *sink_ctx
 		if (rsp.block2.more && rsp.payload_len != block_size) {
 			return fail(ota, "short block", -EPROTO);
 		}
-		if ((uint64_t)got + rsp.payload_len > cap ||
-		    (has_total && (uint64_t)got + rsp.payload_len > total)) {
+		if (has_total && (uint64_t)got + rsp.payload_len > total) {
 			return fail(ota, "oversize", -EFBIG);
+		}
+		if ((uint64_t)got + rsp.payload_len > cap) {
+			return fail(ota, cap_reason, -EFBIG);
 		}
 
 		if (rsp.payload_len > 0) {

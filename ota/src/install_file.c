@@ -105,35 +105,54 @@ static int finish_replacement(struct ota *ota)
 	return 0;
 }
 
-int ota_files_recover(struct ota *ota)
+/*
+ * The journal names a verified temporary file and the old file may be gone already, so only a
+ * digest that was computed and differs may drop it; any error leaves journal and file for the
+ * next boot.
+ */
+static int recover_journal(struct ota *ota)
 {
 	const struct ota_port *port = ota->port;
 	struct ota_journal *journal = &ota->state.journal;
+	enum ota_item item = (enum ota_item)journal->item;
 	uint8_t digest[OTA_MD5_SIZE];
+	size_t size;
+	int ret;
+
+	ret = port->file_stat(port->ctx, ota_item_temp(item), &size);
+	if (ret == -ENOENT) {
+		/* Renamed before the cut: only the journal is left to clear. */
+		ota_state_installed(&ota->state, item, journal->url);
+		journal->active = 0;
+		return ota_state_save(ota);
+	}
+	if (ret < 0) {
+		return ret;
+	}
+
+	ret = ota_file_digest(ota, ota_item_temp(item), digest);
+	if (ret < 0) {
+		return ret;
+	}
+	if (memcmp(digest, journal->digest, OTA_MD5_SIZE) != 0) {
+		OTA_LOG_WRN("Journalled %s does not verify; dropping it", ota_item_temp(item));
+		journal->active = 0;
+		return ota_state_save(ota);
+	}
+
+	OTA_LOG_INF("Finishing the replacement of %s", ota_item_file(item));
+	return finish_replacement(ota);
+}
+
+int ota_files_recover(struct ota *ota)
+{
+	const struct ota_port *port = ota->port;
 	size_t size;
 	int item;
 	int ret;
 
-	if (journal->active) {
-		item = journal->item;
-		ret = port->file_stat(port->ctx, ota_item_temp((enum ota_item)item), &size);
-		if (ret == -ENOENT) {
-			/* Renamed before the cut: only the journal is left to clear. */
-			ota_state_installed(&ota->state, (enum ota_item)item, journal->url);
-			journal->active = 0;
-			ret = ota_state_save(ota);
-		} else if (ret == 0 &&
-			   ota_file_digest(ota, ota_item_temp((enum ota_item)item), digest) == 0 &&
-			   memcmp(digest, journal->digest, OTA_MD5_SIZE) == 0) {
-			OTA_LOG_INF("Finishing the replacement of %s",
-				    ota_item_file((enum ota_item)item));
-			ret = finish_replacement(ota);
-		} else {
-			OTA_LOG_WRN("Journalled %s does not verify; dropping it",
-				    ota_item_temp((enum ota_item)item));
-			journal->active = 0;
-			ret = ota_state_save(ota);
-		}
+	if (ota->state.journal.active) {
+		ret = recover_journal(ota);
 		if (ret < 0) {
 			return ret;
 		}
@@ -142,8 +161,12 @@ int ota_files_recover(struct ota *ota)
 	for (item = 0; item < OTA_ITEM_FIRMWARE; item++) {
 		const char *temp = ota_item_temp((enum ota_item)item);
 
-		if (port->file_stat(port->ctx, temp, &size) != 0) {
+		ret = port->file_stat(port->ctx, temp, &size);
+		if (ret == -ENOENT) {
 			continue;
+		}
+		if (ret < 0) {
+			return ret;
 		}
 		OTA_LOG_WRN("Removing unverified %s (%u bytes)", temp, (unsigned int)size);
 		ret = remove_if_there(port, temp);
@@ -183,6 +206,12 @@ int ota_install_file(struct ota *ota, enum ota_item item)
 	int ret;
 	int close_ret;
 
+	/* The temporary file an active journal names may be the only copy of the item. */
+	if (ota->state.journal.active) {
+		ota_text_set(ota->reason, sizeof(ota->reason), "replacement pending");
+		return -EBUSY;
+	}
+
 	ret = remove_if_there(port, temp);
 	if (ret == 0) {
 		ret = port->file_open(port->ctx, temp, OTA_FILE_WRITE, &sink.file);
@@ -200,7 +229,7 @@ int ota_install_file(struct ota *ota, enum ota_item item)
 	}
 
 	ota_gw_path(ota, "update/", ota_item_key(item));
-	ret = ota_fetch(ota, CONFIG_DEGU_OTA_FILE_MAX, file_sink, &sink, &received);
+	ret = ota_fetch(ota, CONFIG_DEGU_OTA_FILE_MAX, "oversize", file_sink, &sink, &received);
 	close_ret = port->file_close(port->ctx, sink.file);
 	if (ret == 0 && close_ret < 0) {
 		ota_text_set(ota->reason, sizeof(ota->reason), "file write failed");
@@ -235,7 +264,7 @@ int ota_install_file(struct ota *ota, enum ota_item item)
 
 	ret = finish_replacement(ota);
 	if (ret < 0) {
-		/* The journal stays: the next ota_init() finishes the replacement. */
+		/* The journal stays: ota_boot() reboots and ota_init() finishes the replacement. */
 		ota_text_set(ota->reason, sizeof(ota->reason), "replace failed");
 		return ret;
 	}

@@ -146,12 +146,16 @@ static int verify(struct ota *ota, uint32_t received, const uint8_t digest[OTA_M
 		return fail(ota, "digest mismatch", -EBADMSG);
 	}
 
+	/* Only the image's own format errors are image reasons; the flash's errors pass up. */
 	ret = ota_image_parse(ota->port, OTA_SLOT_DOWNLOAD, &info);
 	if (ret == -ENOENT) {
 		return fail(ota, "no MCUboot header", -ENOEXEC);
 	}
-	if (ret < 0) {
+	if (ret == -EBADMSG || ret == -EFBIG) {
 		return fail(ota, "bad MCUboot image", ret == -EFBIG ? -EFBIG : -ENOEXEC);
+	}
+	if (ret < 0) {
+		return fail(ota, "flash read failed", ret);
 	}
 	if (info.length != received) {
 		return fail(ota, "image length differs from download", -ENOEXEC);
@@ -198,15 +202,12 @@ int ota_install_fw(struct ota *ota)
 	}
 
 	ota_gw_path(ota, "update/", ota_item_key(OTA_ITEM_FIRMWARE));
-	ret = ota_fetch(ota, (uint32_t)limit, fw_sink, &sink, &received);
+	ret = ota_fetch(ota, (uint32_t)limit, "image too large", fw_sink, &sink, &received);
 	if (ret == 0) {
 		ret = flush_carry(&sink);
 	}
 	if (ret < 0) {
 		ota_md5_abort(&sink.md5);
-		if (ret == -EFBIG) {
-			ota_text_set(ota->reason, sizeof(ota->reason), "image too large");
-		}
 		return ret;
 	}
 	ret = ota_md5_finish(&sink.md5, digest);
@@ -220,22 +221,26 @@ int ota_install_fw(struct ota *ota)
 	}
 	OTA_LOG_INF("Verified firmware in slot 1 (%u bytes)", (unsigned int)received);
 
-	ret = port->boot_request_test(port->ctx);
-	if (ret < 0) {
-				return fail(ota, "swap request failed", ret);
-	}
-
-	/* Saved after the request: a cut in between boots the new image on trial without this
-	 * record, and ota_boot() confirms it all the same once it runs healthy.
+	/* Saved before the request, marked requesting: whatever a power cut interrupts, a later
+	 * boot finds the record and tells a confirmed image from a revert (ota.c).
 	 */
 	ota->state.fw.active = 1;
+	ota->state.fw.requesting = 1;
 	memcpy(ota->state.fw.digest, digest, OTA_MD5_SIZE);
 	ota->state.item[OTA_ITEM_FIRMWARE].error[0] = '\0';
 	ota_text_set(ota->state.fw.url, sizeof(ota->state.fw.url),
 		     ota->desired.item[OTA_ITEM_FIRMWARE].url);
 	ret = ota_state_save(ota);
 	if (ret < 0) {
+		ota->state.fw.active = 0;
 		return fail(ota, "state save failed", ret);
+	}
+
+	ret = port->boot_request_test(port->ctx);
+	if (ret < 0) {
+		ota->state.fw.active = 0;
+		(void)ota_state_save(ota);
+		return fail(ota, "swap request failed", ret);
 	}
 	return 0;
 }

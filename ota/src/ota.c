@@ -54,26 +54,32 @@ int ota_init(struct ota *ota, const struct ota_config *cfg)
 						   : CONFIG_DEGU_OTA_MAX_ATTEMPTS;
 	ota->run_item = -1;
 
+	/* No failure here may disable OTA: the boot check must still run for the firmware (a
+	 * trial image is confirmed only by it), and what failed is retried on the next boot.
+	 */
 	ret = ota_state_load(ota);
 	if (ret < 0) {
-		return ret;
+		OTA_LOG_ERR("Could not load the state record (%d); saving nothing this boot", ret);
+		ota->state_unreadable = true;
+		ota_text_set(ota->init_error, sizeof(ota->init_error), "state record unreadable");
+		/* A journal in the unread record may name a temporary file: leave the files. */
+		ota->initialised = true;
+		return 0;
 	}
 
 	ret = ota_files_recover(ota);
 	if (ret < 0) {
 		OTA_LOG_ERR("Could not recover the files of an interrupted update (%d)", ret);
-		return ret;
+		ota_text_set(ota->init_error, sizeof(ota->init_error), "recovery failed");
 	}
 
 	ota->initialised = true;
 	return 0;
 }
 
-/* What the device holds: the files' digests and the running image's digest and version. */
-static void scan_installed(struct ota *ota)
+/* The digests of the files the device holds. */
+static void scan_files(struct ota *ota)
 {
-	struct ota_image_info info;
-	struct ota_installed *fw = &ota->installed[OTA_ITEM_FIRMWARE];
 	int item;
 	int ret;
 
@@ -87,7 +93,16 @@ static void scan_installed(struct ota *ota)
 				    ret);
 		}
 	}
+}
 
+/* What the device holds: the files' digests and the running image's digest and version. */
+static void scan_installed(struct ota *ota)
+{
+	struct ota_image_info info;
+	struct ota_installed *fw = &ota->installed[OTA_ITEM_FIRMWARE];
+	int ret;
+
+	scan_files(ota);
 	ret = ota_image_digest(ota->port, OTA_SLOT_RUNNING, ota->block, CONFIG_DEGU_OTA_BLOCK_MAX,
 			       &info, fw->digest);
 	fw->present = ret == 0;
@@ -147,7 +162,7 @@ static int doc_sink(void *ctx, uint32_t offset, const uint8_t *data, size_t len,
 	return 0;
 }
 
-/* PUT and GET update/status/<eui>, parsed and merged into @p desired. */
+/* PUT and GET update/status/<eui>, parsed and merged into desired. */
 static int read_desired(struct ota *ota, struct ota_desired *desired)
 {
 	struct ota_coap_response rsp;
@@ -164,10 +179,8 @@ static int read_desired(struct ota *ota, struct ota_desired *desired)
 		return ota_gw_error(ota, "gateway", &rsp, ota->block);
 	}
 
-	ret = ota_fetch(ota, CONFIG_DEGU_OTA_DOC_MAX, doc_sink, ota, &len);
-	if (ret == -EFBIG) {
-		ota_text_set(ota->reason, sizeof(ota->reason), "desired document too large");
-	}
+	ret = ota_fetch(ota, CONFIG_DEGU_OTA_DOC_MAX, "desired document too large", doc_sink, ota,
+			&len);
 	if (ret < 0) {
 		return ret;
 	}
@@ -176,7 +189,7 @@ static int read_desired(struct ota *ota, struct ota_desired *desired)
 	return ota_desired_parse(ota, ota->doc, len, desired);
 }
 
-/* Record a failure of @p item for the desired digest @p digest (NULL: none). */
+/* Record a failure of item for the desired digest digest (NULL: none). */
 static void record_failure(struct ota *ota, enum ota_item item, const uint8_t *digest,
 			   const char *reason)
 {
@@ -228,7 +241,7 @@ static int install_item(struct ota *ota, enum ota_item item)
 	return ota_install_file(ota, item);
 }
 
-/* Step 3 for one item. @return 1 when it was installed, 0 when not. */
+/* Step 3 for one item. returns 1 when it was installed, 0 when not. */
 static int act_on_item(struct ota *ota, enum ota_item item)
 {
 	const struct ota_desired_item *want = &ota->desired.item[item];
@@ -270,8 +283,19 @@ static int act_on_item(struct ota *ota, enum ota_item item)
 		break;
 	}
 
+	if (item != OTA_ITEM_FIRMWARE && ota->state.journal.active) {
+		/* A replacement is still unfinished: its temporary file may be the only copy of
+		 * an item, and a new journal would forget it.  ota_init() finishes it first.
+		 */
+		OTA_LOG_WRN("%s waits for the replacement of %s", ota_item_key(item),
+			    ota_item_file((enum ota_item)ota->state.journal.item));
+		return 0;
+	}
+
 	ret = start_attempt(ota, item);
 	if (ret < 0) {
+		OTA_LOG_ERR("Could not save the state record; %s not fetched (%d)",
+			    ota_item_key(item), ret);
 		set_run(ota, OTA_STATE_FAILED, (int)item, "state save failed");
 		return 0;
 	}
@@ -307,11 +331,16 @@ static int settle_firmware(struct ota *ota, bool trial)
 	int ret;
 
 	if (trial) {
+		if (runs_pending && fw->requesting) {
+			/* The swap happened: a revert from here on is the image's failure. */
+			fw->requesting = 0;
+			(void)ota_state_save(ota);
+		}
 		/* Healthy means the gateway took our report: only then confirm. */
 		set_run(ota, OTA_STATE_TRIAL, OTA_ITEM_FIRMWARE, "");
 		ret = post_reported(ota);
 		if (ret < 0) {
-			OTA_LOG_ERR("Trial image not confirmed: gateway unreachable (%d)", ret);
+			OTA_LOG_WRN("Trial image not confirmed: gateway unreachable (%d)", ret);
 			return ret;
 		}
 		ret = ota->port->boot_confirm(ota->port->ctx);
@@ -331,7 +360,12 @@ static int settle_firmware(struct ota *ota, bool trial)
 		}
 		fw->active = 0;
 		set_run(ota, OTA_STATE_UPDATED, OTA_ITEM_FIRMWARE, "");
-		return ota_state_save(ota);
+		ret = ota_state_save(ota);
+		if (ret < 0) {
+			/* Confirmed all the same: the next boot finds its record and clears it. */
+			OTA_LOG_WRN("Could not save the confirmed image's record (%d)", ret);
+		}
+		return 0;
 	}
 
 	if (!fw->active) {
@@ -344,11 +378,15 @@ static int settle_firmware(struct ota *ota, bool trial)
 		return ota_state_save(ota);
 	}
 
-	/* Not on trial and not the requested image: MCUboot reverted it (or never swapped).
-	 * The attempt was counted when the download began; the retry bound stops a loop.
+	/* Not on trial and not the requested image: MCUboot reverted it, or (still requesting)
+	 * a power cut came around the request, or the trial boot died before it ran this code.
+	 * Either way the image did not stay.  The attempt was counted when the download began;
+	 * the retry bound stops a loop.
 	 */
-	OTA_LOG_WRN("Requested image did not stay: reverted");
+	OTA_LOG_WRN("Requested image did not stay: %s", fw->requesting ? "reverted or never swapped"
+									: "reverted");
 	fw->active = 0;
+	fw->requesting = 0;
 	record_failure(ota, OTA_ITEM_FIRMWARE, fw->digest, "reverted");
 	return ota_state_save(ota);
 }
@@ -360,6 +398,7 @@ int ota_boot(struct ota *ota, enum ota_boot_action *action)
 	int before_item;
 	char before_error[CONFIG_DEGU_OTA_ERROR_MAX];
 	bool trial = false;
+	bool journal_before;
 	int installed = 0;
 	int item;
 	int ret;
@@ -380,6 +419,10 @@ int ota_boot(struct ota *ota, enum ota_boot_action *action)
 	ret = settle_firmware(ota, trial);
 	if (ret < 0) {
 		return ret;
+	}
+	if (ota->init_error[0] != '\0') {
+		/* After the trial check, so that the report of step 1 carries it. */
+		set_run(ota, OTA_STATE_FAILED, -1, ota->init_error);
 	}
 
 	/* Step 1 */
@@ -402,6 +445,11 @@ int ota_boot(struct ota *ota, enum ota_boot_action *action)
 		return 0;
 	}
 	ota->desired = desired;
+	if (ota->state_unreadable) {
+		/* Nothing can be saved: no attempt could be counted, so nothing is installed. */
+		OTA_LOG_WRN("State record unreadable: no update this boot");
+		return 0;
+	}
 	if (memcmp(&ota->state.desired, &desired, sizeof(desired)) != 0) {
 		ota->state.desired = desired;
 		(void)ota_state_save(ota);
@@ -411,9 +459,12 @@ int ota_boot(struct ota *ota, enum ota_boot_action *action)
 	before_state = ota->run_state;
 	before_item = ota->run_item;
 	memcpy(before_error, ota->run_error, sizeof(before_error));
+	journal_before = ota->state.journal.active != 0;
 	for (item = 0; item < OTA_ITEM_COUNT; item++) {
 		installed += act_on_item(ota, (enum ota_item)item);
 	}
+	/* A failed install may have removed a file already: report what is there now. */
+	scan_files(ota);
 
 	/* Step 4, when step 3 changed what step 1 said */
 	if (installed > 0 || ota->run_state != before_state || ota->run_item != before_item ||
@@ -422,6 +473,13 @@ int ota_boot(struct ota *ota, enum ota_boot_action *action)
 	}
 	if (installed > 0) {
 		OTA_LOG_INF("%d item(s) installed; rebooting", installed);
+		*action = OTA_BOOT_REBOOT;
+	} else if (!journal_before && ota->state.journal.active) {
+		/* A replacement failed half-way (the old file may be gone): ota_init() finishes
+		 * it.  Only a replacement failed in this boot reboots, so no reboot loop.
+		 */
+		OTA_LOG_WRN("Replacement of %s unfinished; rebooting to recover it",
+			    ota_item_file((enum ota_item)ota->state.journal.item));
 		*action = OTA_BOOT_REBOOT;
 	}
 	return 0;
@@ -502,7 +560,7 @@ int ota_get_shadow(struct ota *ota, char *buf, size_t len)
 	}
 
 	ota_gw_path(ota, "thing/", NULL);
-	ret = ota_fetch(ota, (uint32_t)(len - 1), shadow_sink, &sink, &got);
+	ret = ota_fetch(ota, (uint32_t)(len - 1), "oversize", shadow_sink, &sink, &got);
 	if (ret < 0) {
 		buf[0] = '\0';
 		return ret == -EFBIG ? -ENOSPC : ret;

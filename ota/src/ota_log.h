@@ -36,7 +36,7 @@
 #define OTA_LOG_UNUSED
 #endif
 
-/** The backend: writes one line for @p module at @p level (gated by the backend too). */
+/* The backend: writes one line for module at level (gated by the backend too). */
 void ota_log_write(int level, const char *module, const char *fmt, ...) OTA_LOG_FORMAT;
 
 #define OTA_LOG_MODULE_REGISTER(name) static const char ota_log_module[] OTA_LOG_UNUSED = #name

@@ -42,7 +42,7 @@ static bool tok_is(const struct doc *d, int i, const char *s)
 	       memcmp(d->js + d->tok[i].start, s, len) == 0;
 }
 
-/* Index of the token after the value at @p i and everything nested in it. */
+/* Index of the token after the value at i and everything nested in it. */
 static int skip(const struct doc *d, int i)
 {
 	int end = d->tok[i].end;
@@ -54,30 +54,173 @@ static int skip(const struct doc *d, int i)
 	return i;
 }
 
-/* Every key of every object is a string with exactly one value after it. */
-static bool well_formed(const struct doc *d)
+/* Containers open at once while checking a document; a key counts as one.  JSON nested deeper
+ * than half of this is refused as too large: the check must run in a fixed, small stack.
+ */
+#define WALK_DEPTH 32
+
+enum walk_kind {
+	WALK_OBJECT,
+	WALK_KEY,
+	WALK_ARRAY,
+};
+
+static bool is_digit(char c)
 {
-	int obj;
+	return c >= '0' && c <= '9';
+}
 
-	for (obj = 0; obj < d->count; obj++) {
-		int i = obj + 1;
-		int n;
+/* -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)? over exactly [p, end). */
+static bool valid_number(const char *p, const char *end)
+{
+	if (p < end && *p == '-') {
+		p++;
+	}
+	if (p < end && *p == '0') {
+		p++;
+	} else if (p < end && is_digit(*p)) {
+		while (p < end && is_digit(*p)) {
+			p++;
+		}
+	} else {
+		return false;
+	}
+	if (p < end && *p == '.') {
+		p++;
+		if (p == end || !is_digit(*p)) {
+			return false;
+		}
+		while (p < end && is_digit(*p)) {
+			p++;
+		}
+	}
+	if (p < end && (*p == 'e' || *p == 'E')) {
+		p++;
+		if (p < end && (*p == '+' || *p == '-')) {
+			p++;
+		}
+		if (p == end || !is_digit(*p)) {
+			return false;
+		}
+		while (p < end && is_digit(*p)) {
+			p++;
+		}
+	}
+	return p == end;
+}
 
-		if (d->tok[obj].type != JSMN_OBJECT) {
-			continue;
-		}
-		for (n = 0; n < d->tok[obj].size; n++) {
-			if (i + 1 >= d->count || d->tok[i].type != JSMN_STRING ||
-			    d->tok[i].size != 1) {
-				return false;
-			}
-			i = skip(d, i + 1);
-		}
+/* jsmn takes any run of printable bytes for a primitive; JSON has four kinds. */
+static bool valid_primitive(const struct doc *d, int i)
+{
+	const char *p = d->js + d->tok[i].start;
+	size_t len = (size_t)(d->tok[i].end - d->tok[i].start);
+
+	if ((len == 4 && memcmp(p, "true", 4) == 0) || (len == 5 && memcmp(p, "false", 5) == 0) ||
+	    (len == 4 && memcmp(p, "null", 4) == 0)) {
+		return true;
+	}
+	return valid_number(p, p + len);
+}
+
+/* A string or primitive as a value holds nothing; a primitive must be one JSON knows. */
+static bool value_valid(const struct doc *d, int i)
+{
+	const jsmntok_t *t = &d->tok[i];
+
+	if (t->type == JSMN_STRING) {
+		return t->size == 0;
+	}
+	if (t->type == JSMN_PRIMITIVE) {
+		return t->size == 0 && valid_primitive(d, i);
 	}
 	return true;
 }
 
-/* Value token of @p key in the object at @p obj, or -1. */
+/*
+ * The token sizes do not show a comma or colon too many: `{"a":1,}`, `[,1]`, `{"a"::1}`.
+ * Outside strings, no separator may follow an opening bracket, a comma or a colon.
+ */
+static bool separators_valid(const char *js, size_t len)
+{
+	bool in_string = false;
+	char prev = '\0';
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		char c = js[i];
+
+		if (in_string) {
+			if (c == '\\') {
+				i++;
+			} else if (c == '"') {
+				in_string = false;
+			}
+			continue;
+		}
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			continue;
+		}
+		if ((c == ',' || c == ':' || c == '}' || c == ']') &&
+		    (prev == ',' || prev == ':' || (prev == '{' && c != '}') ||
+		     (prev == '[' && c != ']'))) {
+			return false;
+		}
+		in_string = c == '"';
+		prev = c;
+	}
+	return true;
+}
+
+/*
+ * jsmn checks little of the grammar (it takes `{"a":"b",:"c":"d"}`, a trailing comma, a value
+ * string with a value of its own, `nope`).  Walk the tokens by their sizes from the root: an
+ * object holds keys (strings with exactly one value), a key or an array holds values, a value
+ * string or primitive holds nothing, and the root must end exactly at the last token.
+ * Returns 0, -EINVAL for malformed JSON, -EFBIG for JSON nested too deep.
+ */
+static int check_grammar(const struct doc *d)
+{
+	int16_t left[WALK_DEPTH];
+	uint8_t kind[WALK_DEPTH];
+	int top = 0;
+	int i;
+
+	for (i = 0; i < d->count; i++) {
+		const jsmntok_t *t = &d->tok[i];
+		bool want_key = top > 0 && kind[top - 1] == WALK_OBJECT;
+
+		if (want_key) {
+			if (t->type != JSMN_STRING || t->size != 1) {
+				return -EINVAL;
+			}
+		} else if ((i == 0 && t->type != JSMN_OBJECT) || !value_valid(d, i)) {
+			return -EINVAL;
+		}
+		if (top > 0) {
+			left[top - 1]--;
+		}
+
+		if (t->size > 0) {
+			if (top == WALK_DEPTH) {
+				return -EFBIG;
+			}
+			left[top] = (int16_t)t->size;
+			kind[top] = want_key ? WALK_KEY
+					     : (t->type == JSMN_OBJECT ? WALK_OBJECT : WALK_ARRAY);
+			top++;
+		}
+		while (top > 0 && left[top - 1] == 0) {
+			top--;
+		}
+		if (top == 0) {
+			/* The root value ends here: nothing may follow it. */
+			return i + 1 == d->count ? 0 : -EINVAL;
+		}
+	}
+	return -EINVAL;
+}
+
+/* Value token of key in the object at obj, or -1. */
 static int find_key(const struct doc *d, int obj, const char *key)
 {
 	int i = obj + 1;
@@ -97,7 +240,7 @@ static bool is_null(const struct doc *d, int i)
 	return d->tok[i].type == JSMN_PRIMITIVE && d->js[d->tok[i].start] == 'n';
 }
 
-/* Is the JSON string at @p i free of escapes (a URL or digest never needs one)? */
+/* Is the JSON string at i free of escapes (a URL or digest never needs one)? */
 static bool plain_string(const struct doc *d, int i)
 {
 	return d->tok[i].type == JSMN_STRING &&
@@ -130,7 +273,7 @@ static void set_ver(const struct doc *d, int i, struct ota_desired_item *item)
 	item->ver_state = OTA_FIELD_SET;
 }
 
-/* Apply the OTA keys of the object at @p obj; without @p merge, a missing key is absent. */
+/* Apply the OTA keys of the object at obj; without merge, a missing key is absent. */
 static void apply(const struct doc *d, int obj, bool merge, struct ota_desired *desired)
 {
 	char ver_key[24];
@@ -181,6 +324,10 @@ int ota_desired_parse(struct ota *ota, const char *doc, size_t len, struct ota_d
 	if (len > CONFIG_DEGU_OTA_DOC_MAX) {
 		return refuse(ota, "desired document too large", -EFBIG);
 	}
+	/* jsmn stops at a NUL: the bytes after one would go unchecked. */
+	if (memchr(doc, '\0', len) != NULL || !separators_valid(doc, len)) {
+		return refuse(ota, "malformed JSON", -EINVAL);
+	}
 
 	jsmn_init(&parser);
 	ret = jsmn_parse(&parser, doc, len, (jsmntok_t *)ota->json_tokens,
@@ -195,9 +342,11 @@ int ota_desired_parse(struct ota *ota, const char *doc, size_t len, struct ota_d
 	d.js = doc;
 	d.tok = (const jsmntok_t *)ota->json_tokens;
 	d.count = ret;
-	/* jsmn accepts several values in a row; a document is exactly one object. */
-	if (d.count == 0 || d.tok[0].type != JSMN_OBJECT || skip(&d, 0) != d.count ||
-	    !well_formed(&d)) {
+	ret = check_grammar(&d);
+	if (ret == -EFBIG) {
+		return refuse(ota, "desired document too large", -EFBIG);
+	}
+	if (ret < 0) {
 		return refuse(ota, "malformed JSON", -EINVAL);
 	}
 
@@ -216,7 +365,6 @@ int ota_desired_parse(struct ota *ota, const char *doc, size_t len, struct ota_d
 		} else {
 			apply(&d, inner, false, &result);
 		}
-		result.valid = 1;
 	} else {
 		apply(&d, state, true, &result);
 	}

@@ -19,7 +19,7 @@
 OTA_LOG_MODULE_REGISTER(ota_state);
 
 #define STATE_MAGIC   0x4f544131U /* "OTA1" */
-#define STATE_VERSION 1U
+#define STATE_VERSION 2U
 
 uint32_t ota_crc32(const void *data, size_t len)
 {
@@ -81,13 +81,15 @@ int ota_state_load(struct ota *ota)
 		return 0;
 	}
 	if (ret < 0) {
-		OTA_LOG_ERR("Could not load the state record (%d)", ret);
+		OTA_LOG_DBG("Could not load the state record (%d)", ret);
 		ota_state_reset(&ota->state);
 		return ret;
 	}
 	if (!state_valid(&ota->state, ret)) {
+		/* Never a permanent refusal: a bad record costs only its retry counts. */
 		OTA_LOG_WRN("State record of %d bytes is invalid; starting afresh", ret);
 		ota_state_reset(&ota->state);
+		ota_text_set(ota->init_error, sizeof(ota->init_error), "state record reset");
 		return 0;
 	}
 
@@ -99,6 +101,11 @@ int ota_state_save(struct ota *ota)
 {
 	int ret;
 
+	if (ota->state_unreadable) {
+		/* The record on flash may hold a journal this boot does not know of. */
+		return -EROFS;
+	}
+
 	ota->state.magic = STATE_MAGIC;
 	ota->state.version = STATE_VERSION;
 	ota->state.size = sizeof(ota->state);
@@ -106,7 +113,7 @@ int ota_state_save(struct ota *ota)
 
 	ret = ota->port->state_save(ota->port->ctx, &ota->state, sizeof(ota->state));
 	if (ret < 0) {
-		OTA_LOG_ERR("Could not save the state record (%d)", ret);
+		OTA_LOG_DBG("Could not save the state record (%d)", ret);
 		return ret;
 	}
 	return 0;

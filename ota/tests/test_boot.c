@@ -586,8 +586,9 @@ static void test_report_too_long(void)
 	CHECK_LACKS(s.rig->fake.report, "\"items\"");
 	CHECK_HAS(s.rig->fake.report, url[0]);
 	CHECK_HAS(s.rig->fake.report, ver_of("firmware_system", s.md5_fw_new));
-	CHECK_HAS(s.rig->fake.report, "\"state\":\"failed\",\"item\":\"firmware_system\","
-				      "\"error\":\"gateway 5.02 connection closed after 123456 bytes");
+	CHECK_HAS(s.rig->fake.report,
+		  "\"state\":\"failed\",\"item\":\"firmware_system\","
+		  "\"error\":\"gateway 5.02 connection closed after 123456 bytes");
 	scenario_free(&s);
 }
 

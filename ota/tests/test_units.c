@@ -101,7 +101,6 @@ static void test_desired_full_and_delta(struct rig *rig)
 	memset(&d, 0, sizeof(d));
 	ret = ota_desired_parse(&rig->ota, full_doc, strlen(full_doc), &d);
 	CHECK_INT(ret, 0);
-	CHECK_INT(d.valid, 1);
 	CHECK_INT(d.item[0].url_state, OTA_FIELD_SET);
 	CHECK_STR(d.item[0].url, "http://h/main.py");
 	CHECK_INT(d.item[0].ver_state, OTA_FIELD_SET);
@@ -189,6 +188,86 @@ static void test_desired_fields(struct rig *rig)
 	CHECK_INT(d.item[0].url_state, OTA_FIELD_SET);
 }
 
+/* What jsmn alone let through (the review's probes), and valid JSON that must stay accepted. */
+static void test_desired_grammar(struct rig *rig)
+{
+#define V "0123456789abcdef0123456789abcdef"
+#define PRE "{\"state\":{\"desired\":{"
+	static const struct {
+		const char *doc;
+		int ret;
+	} rows[] = {
+		/* a key dropped silently behind a stray colon */
+		{PRE "\"a\":\"b\",:\"c\":\"d\",\"script_user\":\"u\",\"script_user_ver\":\"" V
+		     "\"}}}", -EINVAL},
+		{PRE "\"script_user\":\"u\",\"script_user_ver\":\"" V "\",}}}", -EINVAL},
+		{PRE "\"script_user\":nope,\"script_user_ver\":\"" V "\"}}}", -EINVAL},
+		{PRE "\"script_user\":\"u\" \"script_user_ver\":\"" V "\"}}}", -EINVAL},
+		{PRE "\"script_user\":\"u\",\"script_user_ver\":\"" V "\"}}} {}", -EINVAL},
+		{"{\"a\":[1,]}", -EINVAL},
+		{"{\"a\":[,1]}", -EINVAL},
+		{"{,\"a\":1}", -EINVAL},
+		{"{\"a\"::1}", -EINVAL},
+		{"{\"a\":1,,\"b\":2}", -EINVAL},
+		{"{\"a\":01}", -EINVAL},
+		{"{\"a\":1.}", -EINVAL},
+		{"{\"a\":-}", -EINVAL},
+		{"{\"a\":1e}", -EINVAL},
+		{"{\"a\":tru}", -EINVAL},
+		{"{\"a\":nulls}", -EINVAL},
+		{"{\"a\":\"b\":\"c\"}", -EINVAL},
+		{"{\"state\":{}}", 0},
+		{"{\"state\":{},\"a\":[],\"b\":{},\"c\":[[1,2],{\"d\":null}]}", 0},
+		{"{\"state\":{},\"n\":[0,-0,1.5,-2e10,3E+2,4.25e-3,1e999999999]}", 0},
+		{"{\"state\":{},\"t\":true,\"f\":false,\"z\":null,\"s\":\"x,:}]\\\"y\"}", 0},
+		{" \r\n\t{ \"state\" : { } } \n", 0},
+	};
+	static const char nul_doc[] = PRE "\"script_user\":\"u\",\"script_user_ver\":\"" V
+					  "\"}}}\0{";
+	struct ota_desired d;
+	size_t i;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		size_t len = strlen(rows[i].doc);
+		int ret;
+
+		memset(&d, 0, sizeof(d));
+		rig->ota.reason[0] = '\0';
+		ret = ota_desired_parse(&rig->ota, rows[i].doc, len, &d);
+		if (ret != rows[i].ret) {
+			fprintf(stderr, "row %zu: %s\n", i, rows[i].doc);
+		}
+		CHECK_INT(ret, rows[i].ret);
+		CHECK_STR(rig->ota.reason, rows[i].ret == 0 ? "" : "malformed JSON");
+		if (ret < 0) {
+			CHECK_INT(d.item[0].ver_state, OTA_FIELD_ABSENT);
+			CHECK_INT(d.item[0].url_state, OTA_FIELD_ABSENT);
+		}
+	}
+
+	/* jsmn stops at an embedded NUL: the document must not end there unnoticed */
+	CHECK_INT(ota_desired_parse(&rig->ota, nul_doc, sizeof(nul_doc) - 1, &d), -EINVAL);
+	CHECK_STR(rig->ota.reason, "malformed JSON");
+#undef PRE
+#undef V
+}
+
+/* {"state":{},"a":[[...]]} with depth arrays. */
+static size_t nested(char *doc, int depth)
+{
+	size_t len = (size_t)sprintf(doc, "{\"state\":{},\"a\":");
+	int i;
+
+	for (i = 0; i < depth; i++) {
+		doc[len++] = '[';
+	}
+	for (i = 0; i < depth; i++) {
+		doc[len++] = ']';
+	}
+	doc[len++] = '}';
+	return len;
+}
+
 static void test_desired_oversize(struct rig *rig)
 {
 	static char doc[CONFIG_DEGU_OTA_DOC_MAX + 64];
@@ -203,6 +282,15 @@ static void test_desired_oversize(struct rig *rig)
 		len += (size_t)snprintf(doc + len, sizeof(doc) - len, "%s1", i ? "," : "");
 	}
 	len += (size_t)snprintf(doc + len, sizeof(doc) - len, "]}}}");
+	CHECK_INT(ota_desired_parse(&rig->ota, doc, len, &d), -EFBIG);
+	CHECK_STR(rig->ota.reason, "desired document too large");
+
+	/* The grammar check keeps a fixed stack of 32 open containers and keys: the root object,
+	 * the key "a" and 30 arrays with an empty one inside fit, one more does not.
+	 */
+	len = nested(doc, 31);
+	CHECK_INT(ota_desired_parse(&rig->ota, doc, len, &d), 0);
+	len = nested(doc, 32);
 	CHECK_INT(ota_desired_parse(&rig->ota, doc, len, &d), -EFBIG);
 	CHECK_STR(rig->ota.reason, "desired document too large");
 
@@ -375,6 +463,7 @@ int main(void)
 	test_json_out();
 	test_desired_full_and_delta(rig);
 	test_desired_fields(rig);
+	test_desired_grammar(rig);
 	test_desired_oversize(rig);
 	test_desired_build();
 	test_reported(rig);

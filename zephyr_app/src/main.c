@@ -5,8 +5,8 @@
 
 /*
  * The boot flow of DESIGN.md: mount the FAT volume, bring the OTA core up, wait for the
- * Thread network, run the update check once, then reboot into what it installed or run
- * main.py (the REPL when there is none).
+ * Thread network, run the update check once, then reboot into what it installed, or enable
+ * USB and run main.py (the REPL when there is none).
  */
 
 #include <errno.h>
@@ -126,11 +126,6 @@ void main(void)
 {
 	int ret;
 
-	ret = usb_enable(NULL);
-	if (ret < 0) {
-		LOG_ERR("Could not enable USB, no console (%d)", ret);
-	}
-
 	ret = degu_app_power_init();
 	if (ret < 0) {
 		LOG_ERR("Could not take the sensor power switches (%d)", ret);
@@ -153,6 +148,19 @@ void main(void)
 		LOG_INF("Rebooting into the update");
 		LOG_PANIC();
 		sys_reboot(SYS_REBOOT_COLD);
+	}
+
+	/*
+	 * USB (CDC ACM console and the FAT volume as mass storage) only now: a host PC must not
+	 * write FAT sectors behind the file system while the update check replaces main.py or
+	 * CONFIG.  TODO: log lines before this point are lost, not deferred: the log thread
+	 * drains the deferred buffer into CDC ACM, which drops bytes until the host configures
+	 * it; keeping them needs the log thread held until here (prj.conf and a log thread of
+	 * the app), which is not this change's.
+	 */
+	ret = usb_enable(NULL);
+	if (ret < 0) {
+		LOG_ERR("Could not enable USB, no console (%d)", ret);
 	}
 
 	app_run();

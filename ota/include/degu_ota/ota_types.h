@@ -102,8 +102,6 @@ struct ota_desired_item {
 };
 
 struct ota_desired {
-	/** 0 until a full desired document was read. */
-	uint8_t valid;
 	struct ota_desired_item item[OTA_ITEMS];
 };
 
@@ -127,9 +125,13 @@ struct ota_journal {
 	char url[CONFIG_DEGU_OTA_URL_MAX];
 };
 
-/** A firmware image for which a test swap was requested (install_fw.c, ota.c). */
+/**
+ * A firmware image for which a test swap is requested (install_fw.c, ota.c).  Saved before the
+ * request; @ref requesting stays set until a boot runs the image on trial.
+ */
 struct ota_fw_pending {
 	uint8_t active;
+	uint8_t requesting;
 	uint8_t digest[OTA_MD5_SIZE];
 	char url[CONFIG_DEGU_OTA_URL_MAX];
 };
@@ -184,6 +186,11 @@ struct ota {
 	enum ota_run_state run_state;
 	int run_item;
 	char run_error[CONFIG_DEGU_OTA_ERROR_MAX];
+
+	/** Why ota_init() started from a fresh record or left a recovery undone ("" if not). */
+	char init_error[CONFIG_DEGU_OTA_ERROR_MAX];
+	/** The record could not be read: nothing is saved this boot, so nothing is installed. */
+	bool state_unreadable;
 
 	/** Reason of the failure being handled, copied into the item's record. */
 	char reason[CONFIG_DEGU_OTA_ERROR_MAX];

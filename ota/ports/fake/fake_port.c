@@ -39,6 +39,31 @@ static void write_done(struct fake_port *fake)
 	}
 }
 
+static bool same_name(const char *a, const char *b);
+
+void fake_fail(struct fake_op_fault *fault, const char *name, int count, int err)
+{
+	memset(fault, 0, sizeof(*fault));
+	strncpy(fault->name, name, sizeof(fault->name) - 1);
+	fault->count = count;
+	fault->err = err;
+}
+
+/* Does an armed fault hit this call on @p name?  @return its error, or 0. */
+static int injected(struct fake_port *fake, struct fake_op_fault *fault, const char *name)
+{
+	if (fault->count <= 0 || (fault->name[0] != '\0' && !same_name(fault->name, name))) {
+		return 0;
+	}
+	fault->count--;
+	fault->hits++;
+	if (fault->cut) {
+		fake->power_off = true;
+		return -EIO;
+	}
+	return fault->err;
+}
+
 static bool same_name(const char *a, const char *b)
 {
 	for (; *a != '\0' && *b != '\0'; a++, b++) {
@@ -151,12 +176,17 @@ static int file_read(void *ctx, struct ota_file *file, void *buf, size_t len)
 {
 	struct fake_port *fake = ctx;
 	size_t n;
+	int ret;
 
 	if (fake->power_off) {
 		return -EIO;
 	}
 	if (!file->open || file->mode != OTA_FILE_READ) {
 		return -EBADF;
+	}
+	ret = injected(fake, &fake->fail_read, file->file->name);
+	if (ret < 0) {
+		return ret;
 	}
 	n = file->file->size - file->pos;
 	if (n > len) {
@@ -213,6 +243,9 @@ static int file_rename(void *ctx, const char *from, const char *to)
 	int ret;
 
 	ret = write_begin(fake);
+	if (ret == 0) {
+		ret = injected(fake, &fake->fail_rename, from);
+	}
 	if (ret < 0) {
 		return ret;
 	}
@@ -238,6 +271,9 @@ static int file_remove(void *ctx, const char *name)
 	int ret;
 
 	ret = write_begin(fake);
+	if (ret == 0) {
+		ret = injected(fake, &fake->fail_remove, name);
+	}
 	if (ret < 0) {
 		return ret;
 	}
@@ -254,9 +290,14 @@ static int file_stat(void *ctx, const char *name, size_t *size)
 {
 	struct fake_port *fake = ctx;
 	struct fake_file *f;
+	int ret;
 
 	if (fake->power_off) {
 		return -EIO;
+	}
+	ret = injected(fake, &fake->fail_stat, name);
+	if (ret < 0) {
+		return ret;
 	}
 	f = find(fake, name);
 	if (f == NULL) {
@@ -340,12 +381,17 @@ static int slot_write(void *ctx, enum ota_slot slot, size_t off, const void *buf
 static int slot_read(void *ctx, enum ota_slot slot, size_t off, void *buf, size_t len)
 {
 	struct fake_port *fake = ctx;
+	int ret;
 
 	if (fake->power_off) {
 		return -EIO;
 	}
 	if (off + len > fake->slot_size || off + len < off) {
 		return -EINVAL;
+	}
+	ret = injected(fake, &fake->fail_slot_read, slot == OTA_SLOT_RUNNING ? "slot0" : "slot1");
+	if (ret < 0) {
+		return ret;
 	}
 	memcpy(buf, fake->slot[slot] + off, len);
 	return 0;
@@ -396,9 +442,14 @@ static int boot_is_on_trial(void *ctx, bool *trial)
 static int state_load(void *ctx, void *buf, size_t len)
 {
 	struct fake_port *fake = ctx;
+	int ret;
 
 	if (fake->power_off) {
 		return -EIO;
+	}
+	ret = injected(fake, &fake->fail_state_load, "state");
+	if (ret < 0) {
+		return ret;
 	}
 	if (fake->state_len < 0) {
 		return -ENOENT;

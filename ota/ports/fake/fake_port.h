@@ -62,6 +62,20 @@ enum fake_fault {
 	FAKE_FAULT_EXTRA,
 };
 
+/**
+ * Transient failures of one file operation: the next @p count calls on @p name ("" for any
+ * file; a rename matches its source) fail with @p err, or, with @p cut, the power goes just
+ * before the call (it fails with -EIO and changes nothing).
+ */
+struct fake_op_fault {
+	char name[FAKE_NAME_MAX];
+	int count;
+	int err;
+	bool cut;
+	/** Calls failed so far. */
+	int hits;
+};
+
 struct fake_item {
 	/** The file the gateway fetched for the item (not owned). */
 	const uint8_t *data;
@@ -109,6 +123,16 @@ struct fake_port {
 
 	/** File writes fail with -ENOSPC. */
 	bool volume_full;
+	/* Transient file errors, kept across fake_power_cycle(). */
+	struct fake_op_fault fail_read;
+	struct fake_op_fault fail_stat;
+	struct fake_op_fault fail_rename;
+	struct fake_op_fault fail_remove;
+	/* The same for reads of a slot ("slot0", "slot1") and for loading the state record
+	 * ("state").
+	 */
+	struct fake_op_fault fail_slot_read;
+	struct fake_op_fault fail_state_load;
 
 	/* power */
 	unsigned long writes;
@@ -161,6 +185,9 @@ const struct fake_file *fake_file_find(const struct fake_port *fake, const char 
 /** Serve @p doc as desired (GET update/status). */
 void fake_set_desired(struct fake_port *fake, const char *doc);
 void fake_set_item(struct fake_port *fake, int item, const void *data, size_t size);
+
+/** Arm @p fault: the next @p count calls on @p name fail with @p err. */
+void fake_fail(struct fake_op_fault *fault, const char *name, int count, int err);
 
 /** Whether "METHOD path" (e.g. "GET update/status/...") was requested. */
 bool fake_requested(const struct fake_port *fake, const char *method, const char *path_prefix);

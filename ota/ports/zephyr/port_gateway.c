@@ -206,9 +206,9 @@ static int response_fill(const struct coap_packet *pkt, struct ota_coap_response
 }
 
 /*
- * Wait up to @p timeout_ms for the datagram that answers @p ex.
- * @retval 1 the response is in @p rsp; 0 nothing usable came in time (retransmit);
- * @retval -ECONNRESET the gateway rejected the request with a Reset.
+ * Wait up to timeout_ms for the datagram that answers ex.  Returns 1 with the response in rsp,
+ * 0 when nothing usable came in time (the caller retransmits), or -ECONNRESET when the gateway
+ * rejected the request with a Reset.
  */
 static int response_wait(int s, struct exchange *ex, const struct sockaddr_in6 *gw,
 			 int64_t timeout_ms, struct ota_coap_response *rsp, void *buf,
