@@ -8,7 +8,7 @@
  * "Transport"), over a UDP socket with Zephyr's CoAP message library.  Retransmission is
  * RFC 7252's: ACK_TIMEOUT drawn from [T, 1.5 T), doubled on each of MAX_RETRANSMIT resends.
  * The response may come piggybacked on the ACK or separately after an empty ACK; it is
- * matched by token.
+ * matched by token, and MAX_TRANSMIT_WAIT after the first send ends the exchange either way.
  */
 
 #include <errno.h>
@@ -30,6 +30,14 @@ LOG_MODULE_DECLARE(ota_zephyr, CONFIG_DEGU_OTA_LOG_LEVEL);
 #define RX_BUF_SIZE 1280
 
 #define COAP_FORMAT_JSON 50
+
+/*
+ * RFC 7252's MAX_TRANSMIT_WAIT, ACK_TIMEOUT * (2 ** (MAX_RETRANSMIT + 1) - 1) * 1.5: the end
+ * of the retransmissions and of the wait for a separate response (docs/protocol.md).
+ */
+#define TRANSMIT_WAIT_MS                                                                   \
+	((int64_t)CONFIG_DEGU_OTA_COAP_ACK_TIMEOUT_MS *                                      \
+	 ((2 << CONFIG_DEGU_OTA_COAP_MAX_RETRANSMIT) - 1) * 3 / 2)
 
 struct exchange {
 	uint16_t id;
@@ -147,14 +155,14 @@ static int send_to(int s, const void *data, size_t len, const struct sockaddr_in
 	return 0;
 }
 
-/* An empty ACK for a separate (confirmable) response. */
-static int send_empty_ack(int s, uint16_t id, const struct sockaddr_in6 *gw)
+/* An empty ACK (a separate response taken) or Reset (a message refused). */
+static int send_empty(int s, enum coap_msgtype type, uint16_t id, const struct sockaddr_in6 *gw)
 {
-	uint8_t ack[4];
+	uint8_t msg[4];
 	struct coap_packet pkt;
 	int ret;
 
-	ret = coap_packet_init(&pkt, ack, sizeof(ack), COAP_VERSION_1, COAP_TYPE_ACK, 0, NULL,
+	ret = coap_packet_init(&pkt, msg, sizeof(msg), COAP_VERSION_1, type, 0, NULL,
 			       COAP_CODE_EMPTY, id);
 	if (ret < 0) {
 		return ret;
@@ -169,6 +177,15 @@ static bool from_gateway(const struct sockaddr_in6 *from, const struct sockaddr_
 	       memcmp(&from->sin6_addr, &gw->sin6_addr, sizeof(gw->sin6_addr)) == 0;
 }
 
+/*
+ * The code byte as sent.  coap_header_get_code() of this Zephyr turns every code it has no
+ * name for (4.29, a new 5.xx) into 0.00, which would read as an empty ACK here.
+ */
+static uint8_t code_of(const struct coap_packet *pkt)
+{
+	return pkt->data[1];
+}
+
 static int response_fill(const struct coap_packet *pkt, struct ota_coap_response *rsp,
 			 void *buf, size_t buf_len)
 {
@@ -177,7 +194,7 @@ static int response_fill(const struct coap_packet *pkt, struct ota_coap_response
 	int opt;
 
 	memset(rsp, 0, sizeof(*rsp));
-	rsp->code = coap_header_get_code(pkt);
+	rsp->code = code_of(pkt);
 
 	payload = coap_packet_get_payload(pkt, &payload_len);
 	if (payload_len > buf_len) {
@@ -188,6 +205,7 @@ static int response_fill(const struct coap_packet *pkt, struct ota_coap_response
 	}
 	rsp->payload_len = payload_len;
 
+	/* A Block2 or Size2 value over INT_MAX comes back negative and counts as absent. */
 	opt = coap_get_option_int(pkt, COAP_OPTION_BLOCK2);
 	if (opt >= 0) {
 		rsp->has_block2 = true;
@@ -206,16 +224,15 @@ static int response_fill(const struct coap_packet *pkt, struct ota_coap_response
 }
 
 /*
- * Wait up to timeout_ms for the datagram that answers ex.  Returns 1 with the response in rsp,
- * 0 when nothing usable came in time (the caller retransmits), or -ECONNRESET when the gateway
+ * Wait until end (uptime in ms) for the datagram that answers ex; an empty ACK moves the wait
+ * to deadline, the end of the whole exchange.  Returns 1 with the response in rsp, 0 when
+ * nothing usable came in time (the caller retransmits), or -ECONNRESET when the gateway
  * rejected the request with a Reset.
  */
 static int response_wait(int s, struct exchange *ex, const struct sockaddr_in6 *gw,
-			 int64_t timeout_ms, struct ota_coap_response *rsp, void *buf,
-			 size_t buf_len)
+			 int64_t end, int64_t deadline, struct ota_coap_response *rsp,
+			 void *buf, size_t buf_len)
 {
-	int64_t end = k_uptime_get() + timeout_ms;
-
 	for (;;) {
 		struct zsock_pollfd pfd = {.fd = s, .events = ZSOCK_POLLIN};
 		struct sockaddr_in6 from;
@@ -223,6 +240,7 @@ static int response_wait(int s, struct exchange *ex, const struct sockaddr_in6 *
 		struct coap_packet pkt;
 		uint8_t token[COAP_TOKEN_MAX_LEN];
 		uint8_t type;
+		bool ours;
 		int64_t left = end - k_uptime_get();
 		ssize_t n;
 		int ret;
@@ -255,28 +273,36 @@ static int response_wait(int s, struct exchange *ex, const struct sockaddr_in6 *
 		}
 
 		type = coap_header_get_type(&pkt);
-		if ((type == COAP_TYPE_ACK || type == COAP_TYPE_RESET) &&
-		    coap_header_get_id(&pkt) == ex->id) {
+		ours = coap_header_get_token(&pkt, token) == ex->token_len &&
+		       memcmp(token, ex->token, ex->token_len) == 0;
+
+		if (type == COAP_TYPE_ACK || type == COAP_TYPE_RESET) {
+			if (coap_header_get_id(&pkt) != ex->id) {
+				continue;
+			}
 			if (type == COAP_TYPE_RESET) {
 				return -ECONNRESET;
 			}
-			if (coap_header_get_code(&pkt) == COAP_CODE_EMPTY) {
-				/* The response comes separately: give it the longer wait. */
+			if (code_of(&pkt) == COAP_CODE_EMPTY) {
+				/* The response comes separately, within the exchange's lifetime. */
 				ex->acked = true;
-				end = k_uptime_get() + CONFIG_DEGU_OTA_COAP_SEPARATE_TIMEOUT_MS;
+				end = deadline;
 				continue;
 			}
-		} else if (type != COAP_TYPE_CON && type != COAP_TYPE_NON_CON) {
+			if (!ours) {
+				continue;
+			}
+		} else if ((code_of(&pkt) >> 5) < 2 || !ours) {
+			/*
+			 * A request, or the repeat of a separate response to an earlier exchange
+			 * whose ACK was lost: a Reset stops its retransmissions (RFC 7252, 4.2).
+			 */
+			if (type == COAP_TYPE_CON) {
+				(void)send_empty(s, COAP_TYPE_RESET, coap_header_get_id(&pkt), gw);
+			}
 			continue;
-		}
-
-		if (coap_header_get_token(&pkt, token) != ex->token_len ||
-		    memcmp(token, ex->token, ex->token_len) != 0) {
-			continue;
-		}
-
-		if (type == COAP_TYPE_CON) {
-			ret = send_empty_ack(s, coap_header_get_id(&pkt), gw);
+		} else if (type == COAP_TYPE_CON) {
+			ret = send_empty(s, COAP_TYPE_ACK, coap_header_get_id(&pkt), gw);
 			if (ret < 0) {
 				LOG_WRN("Could not acknowledge the gateway's response (%d)", ret);
 			}
@@ -318,6 +344,7 @@ static int exchange_run(int s, enum ota_coap_method method, const char *path,
 	struct coap_packet pkt;
 	struct exchange ex;
 	int64_t timeout;
+	int64_t deadline;
 	int ret;
 
 	ret = ota_zephyr_gateway_addr(&gw);
@@ -333,6 +360,7 @@ static int exchange_run(int s, enum ota_coap_method method, const char *path,
 	/* ACK_TIMEOUT * [1, ACK_RANDOM_FACTOR = 1.5) */
 	timeout = CONFIG_DEGU_OTA_COAP_ACK_TIMEOUT_MS +
 		  sys_rand32_get() % (CONFIG_DEGU_OTA_COAP_ACK_TIMEOUT_MS / 2 + 1);
+	deadline = k_uptime_get() + TRANSMIT_WAIT_MS;
 
 	for (int attempt = 0; attempt <= CONFIG_DEGU_OTA_COAP_MAX_RETRANSMIT; attempt++) {
 		LOG_DBG("%s %s (%zu bytes), attempt %d", method_name(method), path, payload_len,
@@ -343,7 +371,8 @@ static int exchange_run(int s, enum ota_coap_method method, const char *path,
 			return ret;
 		}
 
-		ret = response_wait(s, &ex, &gw, timeout, rsp, buf, buf_len);
+		ret = response_wait(s, &ex, &gw, MIN(k_uptime_get() + timeout, deadline),
+				    deadline, rsp, buf, buf_len);
 		if (ret != 0) {
 			return ret < 0 ? ret : 0;
 		}

@@ -16,13 +16,20 @@
 
 LOG_MODULE_DECLARE(ota_zephyr, CONFIG_DEGU_OTA_LOG_LEVEL);
 
+/*
+ * The slots by their devicetree node labels: the partition "label" property that
+ * FLASH_AREA_ID() reads is gone from current Zephyr, DT_FIXED_PARTITION_ID() is not.
+ */
+#define SLOT0_ID DT_FIXED_PARTITION_ID(DT_NODELABEL(slot0_partition))
+#define SLOT1_ID DT_FIXED_PARTITION_ID(DT_NODELABEL(slot1_partition))
+
 static int slot_area_id(enum ota_slot slot)
 {
 	switch (slot) {
 	case OTA_SLOT_RUNNING:
-		return FLASH_AREA_ID(image_0);
+		return SLOT0_ID;
 	case OTA_SLOT_DOWNLOAD:
-		return FLASH_AREA_ID(image_1);
+		return SLOT1_ID;
 	default:
 		return -EINVAL;
 	}
@@ -66,7 +73,7 @@ size_t ota_zephyr_slot_erase_size(void *ctx)
 	ARG_UNUSED(ctx);
 
 	/* -ENOMEM only says that the slot has more sectors than the one asked for. */
-	ret = flash_area_get_sectors(FLASH_AREA_ID(image_1), &count, &sector);
+	ret = flash_area_get_sectors(SLOT1_ID, &count, &sector);
 	if (ret < 0 && ret != -ENOMEM) {
 		LOG_ERR("Could not read the sector size of slot 1 (%d)", ret);
 		return 0;
