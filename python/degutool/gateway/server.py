@@ -31,6 +31,7 @@ import aiocoap.resource
 from aiocoap import Code
 from aiocoap.optiontypes import BlockOption
 
+from .. import jsonparse
 from ..layout import DEFAULT as LAYOUT
 from .backend import BackendError, ShadowBackend
 from .fetch import Fetched, FetchError, fetch_to_file
@@ -197,8 +198,8 @@ class Gateway(aiocoap.resource.Resource):
         if len(payload) > MAX_UPDATE_BYTES:
             raise _Reply("4.13", f"update of {len(payload)} bytes over {MAX_UPDATE_BYTES}")
         try:
-            doc = json.loads(payload)
-        except (UnicodeDecodeError, ValueError):
+            doc = jsonparse.parse(payload)
+        except jsonparse.BadJSON:
             raise _Reply("4.00", "not JSON") from None
         if not isinstance(doc, dict) or not isinstance(doc.get("state"), dict):
             raise _Reply("4.00", "not a shadow document: no state object")
@@ -309,8 +310,8 @@ class Gateway(aiocoap.resource.Resource):
 def _desired_item(payload: bytes, item: str) -> tuple[str, str]:
     """(URL, lowercase MD5) of ``item`` in a desired document (``{"state":{"desired":..}}``)."""
     try:
-        doc = json.loads(payload)
-    except (UnicodeDecodeError, ValueError):
+        doc = jsonparse.parse(payload)
+    except jsonparse.BadJSON:
         raise _Reply("4.00", "not JSON") from None
     state = doc.get("state") if isinstance(doc, dict) else None
     desired = state.get("desired") if isinstance(state, dict) else None
