@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import re
+import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -409,7 +410,12 @@ class GatewayServer:
         return f"coap://{host}:{self.port}"
 
     async def start(self) -> GatewayServer:
-        """Bind and serve on the running loop."""
+        """Bind and serve on the running loop.
+
+        :raises OSError: the port is in use (EADDRINUSE) or cannot be bound.
+        """
+        if self.port != 0:
+            _check_udp_free(self.host, self.port)
         self._context = await aiocoap.Context.create_server_context(
             self.gateway, bind=(self.host, self.port), transports=["udp6"]
         )
@@ -467,6 +473,19 @@ class GatewayServer:
         self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(timeout=10)
         self._thread = None
+
+
+def _check_udp_free(host: str, port: int) -> None:
+    # aiocoap binds with SO_REUSEPORT, so a second gateway on a port in use would bind too and
+    # share the datagrams with the first.  A probe without it fails where a socket holds the
+    # port.  TODO: another process may still take the port between this probe and aiocoap's
+    # bind; aiocoap offers no way to bind without SO_REUSEPORT short of its environment switch.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError as e:
+            raise OSError(e.errno, f"UDP port {port} on {host}: {e.strerror}") from None
 
 
 def _bound_port(context: aiocoap.Context) -> int:

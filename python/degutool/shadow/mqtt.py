@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import uuid
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -52,8 +53,10 @@ class ShadowMQTTResponder:
     """Answers the shadow topics for a :class:`ShadowStore` through the broker at host:port."""
 
     def __init__(
-        self, store: ShadowStore, host: str, port: int, client_id: str = "degu-shadow-service"
+        self, store: ShadowStore, host: str, port: int, client_id: str | None = None
     ) -> None:
+        # A broker drops a client when another connects with the same id: unique by default.
+        client_id = client_id or f"degu-shadow-service-{uuid.uuid4().hex[:12]}"
         self.store = store
         self.host = host
         self.port = port
