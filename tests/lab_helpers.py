@@ -9,11 +9,14 @@ import queue
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler
+from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
 
 TIMEOUT = 5.0
+#: Seconds a trickling fault handler keeps sending before it gives up.
+TRICKLE_FOR = 10.0
 
 
 class MqttProbe:
@@ -52,7 +55,11 @@ class FaultyHandler(SimpleHTTPRequestHandler):
 
     ``/404/...`` answers 404; ``/cut<N>/<file>`` sends the file's full Content-Length and closes
     after N bytes; ``/slow<ms>/<file>`` waits that long before answering; ``/nolen/<file>``
-    sends the file without Content-Length (closing the connection at the end).
+    sends the file without Content-Length (closing the connection at the end);
+    ``/trickle<ms>/<file>`` sends the body one byte every <ms> ms and ``/slowhead<ms>/<file>``
+    the status line and headers so (each gives up after :data:`TRICKLE_FOR` s);
+    ``/redir/<path>`` answers 302 to ``/<path>``, ``/redirftp/...`` 302 to an ftp:// URL and
+    ``/loop/...`` 302 to itself.
     """
 
     protocol_version = "HTTP/1.1"
@@ -60,10 +67,57 @@ class FaultyHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         pass
 
+    def _redirect(self, location: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _trickle(self, data: bytes, pause: float) -> None:
+        """Write ``data`` a byte at a time until done, the client leaves or TRICKLE_FOR;
+        the bytes written go to the server's ``trickled`` list."""
+        self.close_connection = True
+        end = time.monotonic() + TRICKLE_FOR
+        sent = 0
+        try:
+            while sent < len(data) and time.monotonic() < end:
+                self.wfile.write(data[sent : sent + 1])
+                self.wfile.flush()
+                sent += 1
+                time.sleep(pause)
+        except OSError:
+            pass
+        self.server.__dict__.setdefault("trickled", []).append(sent)
+
     def do_GET(self) -> None:
         head, _, rest = self.path.lstrip("/").partition("/")
         if head == "404":
             self.send_error(404)
+            return
+        if head == "redir":
+            self._redirect("/" + rest)
+            return
+        if head == "redirftp":
+            self._redirect("ftp://127.0.0.1:9/" + rest)
+            return
+        if head == "loop":
+            self._redirect(self.path)
+            return
+        if head.startswith(("trickle", "slowhead")):
+            data = Path(self.translate_path("/" + rest)).read_bytes()
+            pause = int(head.removeprefix("trickle").removeprefix("slowhead")) / 1000
+            if head.startswith("trickle"):
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.flush()
+                self._trickle(data, pause)
+            else:
+                # Headers longer than TRICKLE_FOR lets through: 10 s are not enough for them.
+                status = (
+                    f"HTTP/1.1 200 OK\r\nContent-Length: {len(data)}\r\nX-Pad: {'p' * 100}\r\n\r\n"
+                ).encode()
+                self._trickle(status + data, pause)
             return
         if head.startswith("slow"):
             time.sleep(int(head[4:]) / 1000)

@@ -97,6 +97,14 @@ def code(resp: aiocoap.Message) -> str:
 THING_POST = [
     pytest.param({"state": {"reported": {"script_user_ver": "none"}}}, "2.04", "", id="ok"),
     pytest.param(b"{oops", "4.00", "not JSON", id="not-json"),
+    pytest.param(b"[" * 1000, "4.00", "not JSON", id="nested-too-deep"),
+    pytest.param(b'{"state":' + b"[" * 1000, "4.00", "not JSON", id="nested-state"),
+    pytest.param(
+        b'{"state":{"reported":' + b'{"":' * 190 + b"1" + b"}" * 192,
+        "5.02",
+        "too many levels of nesting",
+        id="nested-objects",
+    ),
     pytest.param({"reported": {}}, "4.00", "no state", id="not-shadow-doc"),
     pytest.param({"state": {"reported": {"x": "y" * 1024}}}, "4.13", "over 1024", id="over-1024"),
     pytest.param({"state": {"delta": {}}}, "5.02", "invalid node: 'delta'", id="service-refused"),
@@ -247,6 +255,11 @@ ITEM_ERRORS = [
     pytest.param("script_user", "nolen/main.py", MD5, "2.04", "", id="no-content-length-ok"),
     pytest.param("firmware_system", "big.py", hashlib.md5(BIG).hexdigest(), "2.04", "",
                  id="firmware-cap-is-slot"),
+    pytest.param("script_user", "redir/main.py", MD5, "2.04", "", id="redirect-followed"),
+    pytest.param("script_user", "redirftp/main.py", MD5, "5.02",
+                 "redirect to bad url scheme 'ftp'", id="redirect-to-ftp"),
+    pytest.param("script_user", "loop/main.py", MD5, "5.02", "more than 5 redirects",
+                 id="redirect-loop"),
 ]  # fmt: skip
 
 
@@ -272,6 +285,7 @@ def test_item_errors(tmp_path: Path, item, url, ver, want, diagnostic) -> None:
 # (body, code, diagnostic)
 BAD_BODIES = [
     pytest.param(b"nope", "4.00", "not JSON", id="not-json"),
+    pytest.param(b"[" * 5000, "4.00", "not JSON", id="nested-too-deep"),
     pytest.param({"state": {}}, "4.00", "no state.desired object", id="no-desired"),
     pytest.param({"state": {"desired": {"script_user_ver": MD5}}}, "4.00", "no script_user URL",
                  id="no-url"),
@@ -334,6 +348,72 @@ def test_upstream_timeout(tmp_path: Path) -> None:
         assert (code(resp), resp.payload) == ("5.04", b"timed out after 0.5 s")
 
     run(tmp_path, scenario, fetch_timeout=0.5)
+
+
+# A server that sends a byte every 100 ms (body, or status line and headers) never lets a
+# per-read socket timeout fire: the deadline is for the whole transfer.
+SLOW_SERVERS = [
+    pytest.param("trickle100/main.py", id="body-trickles"),
+    pytest.param("slowhead100/main.py", id="headers-trickle"),
+]
+
+
+@pytest.mark.parametrize("url", SLOW_SERVERS)
+def test_whole_transfer_deadline(tmp_path: Path, url: str) -> None:
+    async def scenario(lab: Lab) -> None:
+        resp = await lab.fetch("script_user", lab.desired(url=url))
+        assert (code(resp), resp.payload) == ("5.04", b"timed out after 1 s")
+        assert list((tmp_path / "cache").iterdir()) == []
+        # The gateway hung up at its deadline: the server got to send about 10 of the bytes
+        # it would have sent in TRICKLE_FOR (100), not all of them.
+        for _ in range(50):
+            trickled = getattr(lab.files._server, "trickled", [])
+            if trickled:
+                break
+            await asyncio.sleep(0.1)
+        assert len(trickled) == 1 and trickled[0] < 50, trickled
+
+    run(tmp_path, scenario, fetch_timeout=1)
+
+
+def test_trickling_downloads_leave_the_pool(tmp_path: Path) -> None:
+    """As many trickling downloads as fetch threads: each ends at its deadline, and a
+    download for another device is served after them."""
+
+    async def scenario(lab: Lab) -> None:
+        slow = [f"{0x100 + i:016x}" for i in range(2)]
+        for i, eui in enumerate(slow):
+            body = lab.desired(url=f"trickle100/main.py?{i}")
+            assert (
+                code(await lab.request(aiocoap.POST, f"update/script_user/{eui}", body)) == "2.03"
+            )
+        good = await lab.fetch("config_user", lab.desired("config_user"), eui="00000000000000dd")
+        assert (code(good), json.loads(good.payload)) == ("2.04", {"size": len(SCRIPT), "md5": MD5})
+        for i, eui in enumerate(slow):
+            body = lab.desired(url=f"trickle100/main.py?{i}")
+            for _ in range(50):  # the second may be a moment behind the first
+                resp = await lab.request(aiocoap.POST, f"update/script_user/{eui}", body)
+                if code(resp) != "2.03":
+                    break
+                await asyncio.sleep(0.1)
+            assert (code(resp), resp.payload) == ("5.04", b"timed out after 1 s")
+
+    run(tmp_path, scenario, fetch_timeout=1, fetchers=2)
+
+
+def test_download_nobody_waits_for_is_cancelled(tmp_path: Path) -> None:
+    async def scenario(lab: Lab) -> None:
+        path = f"update/script_user/{EUI}"
+        assert code(await lab.request(aiocoap.POST, path, lab.desired(url="trickle100/main.py")))
+        abandoned = lab.gateway._devices[EUI].items["script_user"].task
+        resp = await lab.fetch("script_user", lab.desired())  # PUT, then another URL
+        assert code(resp) == "2.04"
+        error = await asyncio.wait_for(asyncio.gather(abandoned, return_exceptions=True), 10)
+        assert (error[0].code, error[0].diagnostic) == ("5.02", "cancelled")
+        assert lab.gateway.downloads == 2
+
+    # One fetch thread and a deadline of 30 s: the second download runs only after the first.
+    run(tmp_path, scenario, fetch_timeout=30, fetchers=1)
 
 
 def test_devices_share_download_and_mapping(tmp_path: Path) -> None:

@@ -27,6 +27,8 @@ from degutool.lab.broker import Mosquitto
 from degutool.lab.ports import free_port
 from degutool.shadow import ShadowHTTPService, ShadowMQTTResponder, ShadowStore
 
+from .lab_helpers import MqttProbe
+
 
 @pytest.fixture
 def store() -> Iterator[ShadowStore]:
@@ -84,6 +86,24 @@ def test_mqtt_without_service_times_out(broker) -> None:
         assert e.value.coap_code == "5.04"
     finally:
         b.close()
+
+
+def test_mqtt_backend_survives_hostile_replies(broker, store: ShadowStore) -> None:
+    """Garbage on the reply topics (deep nesting, not an object, a bad code) is dropped and
+    the backend's network thread answers the next request."""
+    with ShadowMQTTResponder(store, broker.host, broker.port):
+        b = MqttBackend(MqttSettings(broker.host, broker.port, timeout=5)).connect()
+        probe = MqttProbe(broker.host, broker.port, ["test/unused"])
+        try:
+            assert b.update("degu-1", b'{"state":{"reported":{"a":1}}}')["version"] == 1
+            prefix = "$aws/things/degu-1/shadow"
+            for payload in (b"[" * 5000, b"[1]", b'{"clientToken":5}', b"\xff"):
+                probe.publish(f"{prefix}/update/accepted", payload)
+                probe.publish(f"{prefix}/get/rejected", payload)
+            assert b.get("degu-1")["state"] == {"reported": {"a": 1}}
+        finally:
+            probe.close()
+            b.close()
 
 
 def test_unreachable_services() -> None:

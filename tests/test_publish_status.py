@@ -145,26 +145,51 @@ def test_publish_without_lab(tmp_path: Path) -> None:
 
 
 A, B = "a" * 32, "b" * 32
+URL = "http://h/main.py"
+WANT_A = {"script_user": URL, "script_user_ver": A}
 
 # (desired, reported, expected status of script_user)
 STATUS = [
     pytest.param({}, {}, ItemStatus("script_user", None, None, "unset"), id="unset"),
-    pytest.param({"script_user_ver": A}, {"script_user_ver": A.upper()},
+    pytest.param(WANT_A, {"script_user_ver": A.upper()},
                  ItemStatus("script_user", A, A.upper(), "current"), id="current-any-case"),
-    pytest.param({"script_user_ver": A}, {"script_user_ver": B},
+    pytest.param({"script_user_ver": A}, {"script_user_ver": A},
+                 ItemStatus("script_user", A, A, "current"), id="current-without-url"),
+    pytest.param(WANT_A, {"script_user_ver": B},
                  ItemStatus("script_user", A, B, "pending"), id="pending"),
-    pytest.param({"script_user_ver": A},
+    pytest.param(WANT_A,
                  {"script_user_ver": B, "ota": {"items": {"script_user": {
                      "ver": A, "attempts": 1, "error": "HTTP 404"}}}},
                  ItemStatus("script_user", A, B, "failed", "HTTP 404", 1), id="failed"),
-    pytest.param({"script_user_ver": A},
+    pytest.param(WANT_A,
                  {"script_user_ver": B, "ota": {"items": {"script_user": {
                      "ver": A, "attempts": 3, "error": "digest mismatch"}}}},
                  ItemStatus("script_user", A, B, "held", "digest mismatch", 3), id="held"),
-    pytest.param({"script_user_ver": A},
+    pytest.param(WANT_A,
                  {"script_user_ver": B, "ota": {"items": {"script_user": {
                      "ver": "c" * 32, "attempts": 3, "error": "HTTP 404"}}}},
                  ItemStatus("script_user", A, B, "pending"), id="failure-of-older-digest"),
+    # Desired the device refuses without fetching: status says so before any reset.
+    pytest.param({"script_user_ver": A}, {"script_user_ver": B},
+                 ItemStatus("script_user", A, B, "invalid",
+                            "desired has script_user_ver but no script_user URL"), id="no-url"),
+    pytest.param({"script_user": "", "script_user_ver": A}, {},
+                 ItemStatus("script_user", A, None, "invalid",
+                            "desired has script_user_ver but no script_user URL"), id="empty-url"),
+    pytest.param({"script_user": 5, "script_user_ver": A}, {},
+                 ItemStatus("script_user", A, None, "invalid",
+                            "desired script_user URL is not a string"), id="url-not-string"),
+    pytest.param({"script_user": "http://h/" + "x" * 119, "script_user_ver": A}, {},
+                 ItemStatus("script_user", A, None, "invalid",
+                            "desired script_user URL is over 127 bytes"), id="url-too-long"),
+    pytest.param({"script_user": URL, "script_user_ver": "a" * 31}, {},
+                 ItemStatus("script_user", "a" * 31, None, "invalid",
+                            f"desired script_user_ver {'a' * 31!r} is not 32 hex digits"),
+                 id="ver-short"),
+    pytest.param({"script_user": URL, "script_user_ver": "g" * 32}, {},
+                 ItemStatus("script_user", "g" * 32, None, "invalid",
+                            f"desired script_user_ver {'g' * 32!r} is not 32 hex digits"),
+                 id="ver-not-hex"),
 ]  # fmt: skip
 
 
@@ -197,8 +222,36 @@ def test_status_command(lab: Lab, tmp_path: Path) -> None:
         ["degu-other", "script_user", "unset", "-", "none"],
         ["degu-other", "config_user", "unset", "-", "-"],
     ]
-    rc, out, _ = invoke("status", "--lab", str(lab.folder), "--thing", "degu-none")
-    assert rc == 0 and len(out.splitlines()) == 4
+    rc, out, err = invoke("status", "--lab", str(lab.folder), "--thing", "degu-none")
+    assert (rc, out) == (1, "")
+    assert err == (
+        "degutool: error: 'degu-none' has no shadow in the lab: check the name "
+        "(`degutool status` without --thing lists the lab's things)\n"
+    )
+    rc, out, err = invoke("status", "--lab", str(lab.folder), "--thing", "degu-none",
+                          "--thing", "degu-other")  # fmt: skip
+    assert rc == 1 and err.startswith("degutool: error: 'degu-none' has no shadow")
+    assert [line.split()[:3] for line in out.splitlines()[1:]] == [
+        ["degu-other", "firmware_system", "unset"],
+        ["degu-other", "script_user", "unset"],
+        ["degu-other", "config_user", "unset"],
+    ]
+
+
+def test_status_shows_invalid_desired(lab: Lab) -> None:
+    desired = {"script_user_ver": md5(SCRIPT), "config_user": "http://h/C", "config_user_ver": "x"}
+    lab.store.update(THING, json.dumps({"state": {"desired": desired}}).encode())
+    rc, out, err = invoke("status", "--lab", str(lab.folder), "--thing", THING)
+    assert (rc, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[2].split(None, 5) == [
+        THING, "script_user", "invalid", md5(SCRIPT), "-",
+        "desired has script_user_ver but no script_user URL",
+    ]  # fmt: skip
+    assert lines[3].split(None, 5) == [
+        THING, "config_user", "invalid", "x", "-",
+        "desired config_user_ver 'x' is not 32 hex digits",
+    ]  # fmt: skip
 
 
 def test_status_endpoint_needs_thing() -> None:

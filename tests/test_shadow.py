@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import socket
 
 import boto3
 import botocore.config
@@ -140,7 +141,14 @@ REFUSED = [
         id="depth-7",
     ),
     pytest.param(b'{"state":{"desired":{"a":1}},"version":5}', 409, "Version conflict", id="stale"),
-]
+    # json.loads raises RecursionError (not ValueError) on these; 600 levels parse but must
+    # not exhaust the stack in the depth check.
+    pytest.param(b"[" * 5000, 400, "invalid json: nested too deeply", id="nested-arrays"),
+    pytest.param(b'{"state":{"desired":' + b'{"a":' * 1200 + b"1" + b"}" * 1202, 400,
+                 "invalid json: nested too deeply", id="nested-objects"),
+    pytest.param(b'{"state":{"desired":' + b'{"a":' * 600 + b"1" + b"}" * 602, 400,
+                 "too many levels", id="depth-600"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("raw, code, fragment", REFUSED)
@@ -296,3 +304,52 @@ def test_boto3_errors(iot_data, call: str, args: dict, exc: str, code: int, frag
         getattr(iot_data, call)(**args)
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == code
     assert fragment in e.value.response["Error"]["Message"]
+
+
+def _raw_http(url: str, request: bytes, half_close: bool = False) -> tuple[int, dict, bytes]:
+    """Send ``request`` as it is (then end the sending side when ``half_close``); (status,
+    JSON body, raw reply) of the answer."""
+    host, port = url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as s:
+        s.sendall(request)
+        if half_close:
+            s.shutdown(socket.SHUT_WR)
+        reply = b""
+        while chunk := s.recv(65536):
+            reply += chunk
+    head, _, body = reply.partition(b"\r\n\r\n")
+    return int(head.split()[1]), json.loads(body), reply
+
+
+# (Content-Length header value, body sent, HTTP status, message): refused before the body is
+# read, nothing applied, the service answering on.
+BAD_LENGTHS = [
+    pytest.param(b"abc", b"{}", 400, "Invalid Content-Length 'abc'", id="not-a-number"),
+    pytest.param(b"-1", b'{"state":{"desired":{"a":1}}}', 400, "Invalid Content-Length '-1'",
+                 id="negative"),
+    pytest.param(b"100000000", b"{}", 413, "maximum size allowed (8192 bytes)", id="over-limit"),
+    pytest.param(b"40", b'{"state":{"desired":{"a":1}}}', 400, "Body ended after 29 of 40",
+                 id="short-body"),
+    pytest.param(b"5000", b"[" * 5000, 400, "nested too deeply", id="nested-too-deep"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("length, body, status, message", BAD_LENGTHS)
+def test_http_bad_body_refused(store: ShadowStore, length, body, status, message) -> None:
+    with ShadowHTTPService(store) as service:
+        request = (
+            b"POST /things/t1/shadow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            b"Content-Length: " + length + b"\r\n"
+        )
+        # A body shorter than its length: the client stops sending.
+        got, doc, _ = _raw_http(service.url, request + b"\r\n" + body, length == b"40")
+        assert (got, doc["code"]) == (status, status)
+        assert message in doc["message"]
+        with pytest.raises(ShadowRequestError, match="No shadow exists"):
+            store.get("t1")
+        got, doc, _ = _raw_http(
+            service.url,
+            b"POST /things/t1/shadow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+            b'Content-Length: 29\r\n\r\n{"state":{"desired":{"a":1}}}',
+        )
+        assert (got, doc["version"]) == (200, 1)

@@ -116,3 +116,22 @@ def test_broker_bad_config_reports_exit(tmp_path) -> None:
     with pytest.raises(DeguError, match=r"mosquitto exited \(\d+\) with .*mosquitto.conf: .*"):
         broker.start()
     assert broker._proc is None
+
+
+# Payloads that once killed the responder's thread (RecursionError out of json.loads).
+HOSTILE = [
+    pytest.param("update", b"[" * 5000, 400, "nested too deeply", id="update-nested"),
+    pytest.param("get", b"[" * 5000, 404, "No shadow", id="get-nested"),
+    pytest.param("update", b'{"state":{"desired":' + b'{"a":' * 1200, 400, "nested too deeply",
+                 id="update-nested-objects"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("op, payload, code, fragment", HOSTILE)
+def test_hostile_message_answered_and_thread_lives(probe: MqttProbe, op, payload, code, fragment):
+    probe.publish(f"{P}/{op}", payload)
+    doc = probe.next(f"{P}/{op}/rejected")
+    assert (doc["code"], fragment in doc["message"]) == (code, True)
+    probe.publish(f"{P}/update", {"state": {"desired": {"a": 1}}, "clientToken": "after"})
+    accepted = probe.next(f"{P}/update/accepted")
+    assert (accepted["clientToken"], accepted["version"]) == ("after", 1)

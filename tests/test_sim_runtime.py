@@ -58,6 +58,28 @@ def test_alice_runs_until_an_update_waits(tmp_path) -> None:
     assert core.checks == 3
 
 
+class UnreachableCore(RecordingCore):
+    """The gateway does not answer: check_update fails as the binding makes it fail."""
+
+    def check_update(self) -> int:
+        self.checks += 1
+        if self.checks > 3:
+            return 1
+        raise ConnectionRefusedError(errno.ECONNREFUSED, "check_update: connection refused")
+
+
+def test_check_update_without_gateway_is_0_and_warns(tmp_path, caplog) -> None:
+    core = UnreachableCore()
+    with caplog.at_level("WARNING", logger="degutool.sim.runtime"):
+        outcome = run_script(ALICE, core, (lines := []).append, clock=Clock(scale=0.001))
+    assert (outcome, core.checks) == (Outcome.RESET, 4)
+    assert lines == ["Hello! I'm Alice."] * 4
+    assert [r.getMessage() for r in caplog.records] == [
+        "degu.check_update(): could not ask the gateway "
+        "([Errno 111] check_update: connection refused): returning 0"
+    ] * 3
+
+
 def test_shadow_calls_reach_the_core(tmp_path) -> None:
     core = RecordingCore(shadow='{"state":{"desired":{"led":"ON"}}}')
     outcome, lines = _run(

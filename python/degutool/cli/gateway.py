@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from ..errors import DeguError
 from ..gateway import Gateway, GatewayServer
 from ..gateway import config as gwconfig
 
@@ -63,6 +64,11 @@ def gateway(
         asyncio.run(serve())
     except KeyboardInterrupt:
         pass
+    except OSError as e:
+        raise DeguError(
+            f"could not serve on {cfg.host}:{cfg.port} ({e.strerror or e}): stop what holds the "
+            "port or give --port another one"
+        ) from None
     finally:
         gw.close()
         backend.close()

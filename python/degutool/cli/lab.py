@@ -4,7 +4,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
@@ -21,6 +24,20 @@ LAB_OPTION = click.option(
     show_default=True,
     help="The lab folder (shadows, served files, state file).",
 )
+
+
+@contextlib.contextmanager
+def sigterm_stops(stop: threading.Event) -> Iterator[None]:
+    """While in the block, SIGTERM (a service manager, `kill`) sets ``stop`` as Ctrl-C
+    would end the wait, so the lab stops cleanly: broker stopped, ``lab.json`` removed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers belong to the main thread; nothing to install elsewhere
+        return
+    previous = signal.signal(signal.SIGTERM, lambda _sig, _frame: stop.set())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @click.group("lab")
@@ -58,6 +75,19 @@ def up(
 ) -> None:
     """Start the lab on loopback (port 0: any free port) and print where each part listens."""
     runner = Lab(lab_folder, LabPorts(coap_port, files_port, shadow_port, mqtt_port))
+    stop = threading.Event()
+    with sigterm_stops(stop):
+        _run_lab(runner, lab_folder, stop, run_for, devices, script)
+
+
+def _run_lab(
+    runner: Lab,
+    lab_folder: Path,
+    stop: threading.Event,
+    run_for: float,
+    devices: int,
+    script: Path | None,
+) -> None:
     state = runner.start()
     fleet = None
     try:
@@ -79,7 +109,6 @@ def up(
             first, last = fleet.euis[0], fleet.euis[-1]
             click.echo(f"devices         {devices} ({first}..{last}) in {fleet.folder}")
             fleet.start()
-        stop = threading.Event()
         try:
             stop.wait(run_for if run_for > 0 else None)
         except KeyboardInterrupt:

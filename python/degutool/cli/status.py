@@ -42,12 +42,24 @@ def status(
     else:
         url, names = endpoint_url, list(things)
     client = ShadowClient(url, lab=endpoint_url is None, region=region)
+    missing = []
     try:
-        click.echo(st.HEADER)
-        for name in names:
-            for line in st.format_rows(name, st.item_status(client.get(name))):
-                click.echo(line)
+        shadows = [(name, client.get(name)) for name in names]
     finally:
         client.close()
+    if any(shadow is not None for _, shadow in shadows):
+        click.echo(st.HEADER)
+    for name, shadow in shadows:
+        if shadow is None:
+            missing.append(name)
+            continue
+        for line in st.format_rows(name, st.item_status(shadow)):
+            click.echo(line)
     if not names:
         click.echo("(no things yet)", err=True)
+    if missing:
+        where = "the lab" if endpoint_url is None else endpoint_url
+        raise ShadowError(
+            f"{', '.join(repr(n) for n in missing)} has no shadow in {where}: check the name "
+            "(`degutool status` without --thing lists the lab's things)"
+        )

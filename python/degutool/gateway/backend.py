@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 import paho.mqtt.client as mqtt
 
+from .. import jsonparse
 from ..errors import ShadowError
 from ..shadow import ShadowRequestError, ShadowStore, topic_prefix
 
@@ -112,12 +113,12 @@ class HttpBackend:
         )
         try:
             with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                return json.loads(resp.read())
+                doc = jsonparse.parse(resp.read())
         except urllib.error.HTTPError as e:
             try:
-                doc = json.loads(e.read())
-                message = str(doc.get("message", doc))
-            except ValueError:
+                doc = jsonparse.parse(e.read())
+                message = str(doc.get("message", doc) if isinstance(doc, dict) else doc)
+            except jsonparse.BadJSON:
                 message = f"HTTP {e.code}"
             _raise_for(e.code, message)
             raise
@@ -128,6 +129,11 @@ class HttpBackend:
             if isinstance(reason, TimeoutError):
                 raise ShadowTimeout(f"shadow service {self.url} timed out") from None
             raise BackendError(f"shadow service {self.url} unreachable: {reason}") from None
+        except jsonparse.BadJSON as e:
+            raise BackendError(f"shadow service {self.url} answered no JSON: {e}") from None
+        if not isinstance(doc, dict):
+            raise BackendError(f"shadow service {self.url} answered no JSON object")
+        return doc
 
     def get(self, thing: str) -> dict[str, Any]:
         return self._call("GET", thing)
@@ -218,10 +224,17 @@ class MqttBackend:
             event.set()
 
     def _on_message(self, _c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
+        # paho's network thread runs this: whatever a message does, the thread must live on.
         try:
-            doc = json.loads(msg.payload)
-        except ValueError:
-            log.warning("ignoring non-JSON message on %s", msg.topic)
+            self._take_reply(msg)
+        except Exception as e:  # noqa: BLE001 (logged; the next message is taken)
+            log.warning("dropped a message on %s: %r", msg.topic, e)
+
+    def _take_reply(self, msg: mqtt.MQTTMessage) -> None:
+        try:
+            doc = jsonparse.parse(msg.payload)
+        except jsonparse.BadJSON as e:
+            log.warning("ignoring non-JSON message on %s: %s", msg.topic, e)
             return
         token = doc.get("clientToken") if isinstance(doc, dict) else None
         with self._lock:
@@ -274,8 +287,11 @@ class MqttBackend:
             with self._lock:
                 self._pending.pop(token, None)
         topic, reply = replies[0]
+        if not isinstance(reply, dict):
+            raise BackendError(f"reply on {topic} is not a JSON object")
         if topic.endswith("/rejected"):
-            _raise_for(int(reply.get("code", 500)), str(reply.get("message", reply)))
+            code = reply.get("code")
+            _raise_for(code if isinstance(code, int) else 500, str(reply.get("message", reply)))
         reply.pop("clientToken", None)
         return reply
 
@@ -284,9 +300,9 @@ class MqttBackend:
 
     def update(self, thing: str, document: bytes) -> dict[str, Any]:
         try:
-            doc = json.loads(document)
-        except ValueError:
-            raise ShadowRefused("Payload contains invalid json") from None
+            doc = jsonparse.parse(document)
+        except jsonparse.BadJSON as e:
+            raise ShadowRefused(f"Payload contains invalid json: {e}") from None
         if not isinstance(doc, dict):
             raise ShadowRefused("Payload must be a JSON object")
         return self._request(thing, "update", doc)

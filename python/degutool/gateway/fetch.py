@@ -9,18 +9,22 @@ import hashlib
 import http.client
 import logging
 import os
+import socket
+import ssl
+import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from ..errors import DeguError
 
 log = logging.getLogger(__name__)
 
 CHUNK = 16384
+#: Redirects followed before a fetch fails (each target must be http or https too).
+MAX_REDIRECTS = 5
+_REDIRECT_CODES = (301, 302, 303, 307, 308)
 
 
 class FetchError(DeguError):
@@ -42,72 +46,185 @@ class Fetched:
     md5: str
 
 
-def fetch_to_file(url: str, dest: Path, cap: int, timeout: float) -> Fetched:
+class Watchdog:
+    """Ends a transfer at its deadline, or when :meth:`cancel` is called, by shutting down
+    the socket under whichever read is blocked then (a server that trickles one byte at a
+    time never lets a per-read socket timeout fire)."""
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self.deadline = time.monotonic() + timeout  # set again when the transfer starts
+        self.expired = False
+        self.cancelled = False
+        self._lock = threading.Lock()
+        self._sock: socket.socket | None = None
+        self._timer = threading.Timer(timeout, self._fire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> Watchdog:
+        self.deadline = time.monotonic() + self.timeout
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+        self._timer.join()
+
+    def remaining(self) -> float:
+        """Seconds left before the deadline (at least a millisecond, for socket timeouts)."""
+        return max(0.001, self.deadline - time.monotonic())
+
+    def watch(self, conn: http.client.HTTPConnection) -> None:
+        """Connect ``conn`` (within the time left) and watch its socket from now on."""
+        conn.timeout = self.remaining()
+        conn.connect()
+        with self._lock:
+            self._sock = conn.sock
+            if self.expired or self.cancelled:
+                self._shut()
+
+    def cancel(self) -> None:
+        """End the transfer now (it fails with 5.02 ``cancelled``)."""
+        with self._lock:
+            self.cancelled = True
+            self._shut()
+
+    def check(self) -> None:
+        """:raises FetchError: the deadline passed or the transfer was cancelled."""
+        if self.cancelled:
+            raise FetchError("5.02", "cancelled")
+        if self.expired or time.monotonic() >= self.deadline:
+            raise FetchError("5.04", f"timed out after {self.timeout:g} s")
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.expired = True
+            self._shut()
+
+    def _shut(self) -> None:
+        if self._sock is None:
+            return
+        try:
+            # The plain socket's shutdown, also under TLS: an SSLSocket's own would drop its
+            # TLS state while another thread reads through it.
+            socket.socket.shutdown(self._sock, socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def fetch_to_file(
+    url: str, dest: Path, cap: int, timeout: float, watchdog: Watchdog | None = None
+) -> Fetched:
     """Download ``url`` to ``dest`` (written under a temporary name, renamed at the end).
 
     :param cap: most bytes accepted; a larger file fails with 4.13 and nothing is kept.
-    :param timeout: seconds for the whole transfer (and for each socket operation).
+    :param timeout: seconds for the whole transfer: connecting, every redirect, the headers
+        and the body together.
+    :param watchdog: the transfer's :class:`Watchdog` (made here when None), for a caller
+        that may :meth:`Watchdog.cancel` it from another thread.
     :raises FetchError: 4.00 not an http(s) URL, 4.13 over ``cap``, 5.02 upstream failure
-        (``HTTP 404``, ``connection closed after N bytes``, ...), 5.04 timed out.
+        (``HTTP 404``, ``connection closed after N bytes``, a redirect to anything but
+        http(s), more than :data:`MAX_REDIRECTS` redirects, ...), 5.04 timed out.
     """
     scheme = urlsplit(url).scheme.lower()
     if scheme not in ("http", "https"):
         raise FetchError("4.00", f"bad url scheme {scheme or '(none)'!r}")
     tmp = dest.with_name(f"{dest.name}.{os.getpid()}.{id(dest)}.part")
-    # TODO: the deadline is checked between reads and each socket operation has the whole
-    # timeout, so a server that stalls just before the deadline gets up to twice the time;
-    # shrinking the socket timeout to what is left needs http.client internals.
-    deadline = time.monotonic() + timeout
+    watchdog = watchdog or Watchdog(timeout)
     received = 0
     digest = hashlib.md5(usedforsecurity=False)
+    conn: http.client.HTTPConnection | None = None
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp, open(tmp, "wb") as out:
-            length = resp.headers.get("Content-Length")
-            if length is not None and length.isdigit() and int(length) > cap:
+        with watchdog:
+            conn, resp = _open(url, watchdog)
+            length = resp.getheader("Content-Length")
+            known = int(length) if length is not None and length.isdigit() else None
+            if known is not None and known > cap:
                 raise FetchError("4.13", f"size {length} over cap {cap}")
-            while True:
-                if time.monotonic() > deadline:
-                    raise FetchError("5.04", f"timed out after {timeout:g} s")
-                chunk = resp.read(CHUNK)
-                if not chunk:
-                    break
-                received += len(chunk)
-                if received > cap:
-                    raise FetchError("4.13", f"size over cap {cap}")
-                digest.update(chunk)
-                out.write(chunk)
+            with open(tmp, "wb") as out:
+                while True:
+                    chunk = resp.read(CHUNK)
+                    watchdog.check()
+                    if not chunk:
+                        break
+                    received += len(chunk)
+                    if received > cap:
+                        raise FetchError("4.13", f"size over cap {cap}")
+                    digest.update(chunk)
+                    out.write(chunk)
             # http.client's read(n) ends quietly at a connection closed early: compare.
-            if length is not None and length.isdigit() and received < int(length):
+            if known is not None and received < known:
                 raise FetchError("5.02", f"connection closed after {received} bytes")
         tmp.replace(dest)
     except FetchError:
         tmp.unlink(missing_ok=True)
         raise
-    except urllib.error.HTTPError as e:
-        tmp.unlink(missing_ok=True)
-        raise FetchError("5.02", f"HTTP {e.code}") from None
-    except http.client.IncompleteRead as e:
-        tmp.unlink(missing_ok=True)
-        raise FetchError(
-            "5.02", f"connection closed after {received + len(e.partial)} bytes"
-        ) from None
-    except TimeoutError:
-        tmp.unlink(missing_ok=True)
-        raise FetchError("5.04", f"timed out after {timeout:g} s") from None
-    except urllib.error.URLError as e:
-        tmp.unlink(missing_ok=True)
-        reason = e.reason
-        if isinstance(reason, TimeoutError):
-            raise FetchError("5.04", f"timed out after {timeout:g} s") from None
-        raise FetchError("5.02", f"{_short(reason)}") from None
     except (OSError, http.client.HTTPException) as e:
         tmp.unlink(missing_ok=True)
+        watchdog.check()
+        if isinstance(e, TimeoutError):
+            raise FetchError("5.04", f"timed out after {timeout:g} s") from None
+        if isinstance(e, http.client.IncompleteRead):
+            received += len(e.partial)
         if received:
             raise FetchError("5.02", f"connection closed after {received} bytes") from None
         raise FetchError("5.02", _short(e)) from None
+    finally:
+        if conn is not None:
+            conn.close()
     md5 = digest.hexdigest()
     log.info("fetched %s: %d bytes, md5 %s", url, received, md5)
     return Fetched(dest, received, md5)
+
+
+def _open(
+    url: str, watchdog: Watchdog
+) -> tuple[http.client.HTTPConnection, http.client.HTTPResponse]:
+    """GET ``url``, following redirects; the connection and its 200 response."""
+    for _hop in range(MAX_REDIRECTS + 1):
+        conn = _connection(url, watchdog)
+        try:
+            parts = urlsplit(url)
+            target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            conn.request(
+                "GET", target, headers={"Accept-Encoding": "identity", "User-Agent": "degu-gateway"}
+            )
+            resp = conn.getresponse()
+            watchdog.check()
+            if resp.status == 200:
+                return conn, resp
+            if resp.status not in _REDIRECT_CODES:
+                raise FetchError("5.02", f"HTTP {resp.status}")
+            location = resp.getheader("Location")
+            if not location:
+                raise FetchError("5.02", f"HTTP {resp.status} without Location")
+            url = urljoin(url, location)
+            scheme = urlsplit(url).scheme.lower()
+            if scheme not in ("http", "https"):
+                raise FetchError("5.02", f"redirect to bad url scheme {scheme or '(none)'!r}")
+            log.debug("redirected to %s", url)
+        except BaseException:
+            conn.close()
+            raise
+        conn.close()
+    raise FetchError("5.02", f"more than {MAX_REDIRECTS} redirects")
+
+
+def _connection(url: str, watchdog: Watchdog) -> http.client.HTTPConnection:
+    parts = urlsplit(url)
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        raise FetchError("4.00", "bad url port") from None
+    if not host:
+        raise FetchError("4.00", "bad url: no host")
+    conn: http.client.HTTPConnection
+    if parts.scheme.lower() == "https":
+        conn = http.client.HTTPSConnection(host, port, context=ssl.create_default_context())
+    else:
+        conn = http.client.HTTPConnection(host, port)
+    watchdog.watch(conn)
+    return conn
 
 
 def _short(reason: object) -> str:

@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import re
+import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,9 +32,10 @@ import aiocoap.resource
 from aiocoap import Code
 from aiocoap.optiontypes import BlockOption
 
+from .. import jsonparse
 from ..layout import DEFAULT as LAYOUT
 from .backend import BackendError, ShadowBackend
-from .fetch import Fetched, FetchError, fetch_to_file
+from .fetch import Fetched, FetchError, Watchdog, fetch_to_file
 from .things import ThingMap, parse_eui
 
 log = logging.getLogger(__name__)
@@ -128,6 +130,11 @@ class Gateway(aiocoap.resource.Resource):
         self.post_wait = post_wait
         self._devices: dict[str, _Device] = {}
         self._inflight: dict[tuple[str, str, int], asyncio.Future[Fetched]] = {}
+        # Per running download: its watchdog and how many device records hold it.  A download
+        # no device waits for any more (PUT, or a new URL) is cancelled, so a device that keeps
+        # changing its desired URLs holds at most one download per item.
+        self._watchdogs: dict[asyncio.Future[Fetched], Watchdog] = {}
+        self._holders: dict[asyncio.Future[Fetched], int] = {}
         # Two pools: slow downloads must never hold up the shadow calls of other devices.
         self._shadow_pool = ThreadPoolExecutor(workers, thread_name_prefix="gateway-shadow")
         self._fetch_pool = ThreadPoolExecutor(fetchers, thread_name_prefix="gateway-fetch")
@@ -178,7 +185,7 @@ class Gateway(aiocoap.resource.Resource):
             if item not in ITEM_CAPS:
                 raise _Reply("4.04", f"unknown item {item[:32]}")
             if method == aiocoap.PUT:
-                device.items.pop(item, None)
+                self._release(device.items.pop(item, None))
                 return aiocoap.Message(code=Code.CHANGED)
             if method == aiocoap.POST:
                 return await self._item_post(device, item, request.payload)
@@ -197,8 +204,8 @@ class Gateway(aiocoap.resource.Resource):
         if len(payload) > MAX_UPDATE_BYTES:
             raise _Reply("4.13", f"update of {len(payload)} bytes over {MAX_UPDATE_BYTES}")
         try:
-            doc = json.loads(payload)
-        except (UnicodeDecodeError, ValueError):
+            doc = jsonparse.parse(payload)
+        except jsonparse.BadJSON:
             raise _Reply("4.00", "not JSON") from None
         if not isinstance(doc, dict) or not isinstance(doc.get("state"), dict):
             raise _Reply("4.00", "not a shadow document: no state object")
@@ -245,7 +252,10 @@ class Gateway(aiocoap.resource.Resource):
         url, ver = _desired_item(payload, item)
         current = device.items.get(item)
         if current is None or (current.url, current.ver) != (url, ver):
-            current = device.items[item] = _Item(url, ver, self._fetch(url, ver, item))
+            self._release(current)
+            task = self._fetch(url, ver, item)
+            self._holders[task] = self._holders.get(task, 0) + 1
+            current = device.items[item] = _Item(url, ver, task)
             await asyncio.wait([current.task], timeout=self.post_wait)
         if not current.task.done():
             return aiocoap.Message(code=Code.VALID)
@@ -266,6 +276,23 @@ class Gateway(aiocoap.resource.Resource):
 
         return _block(request, fetched.size, read, CF_OCTETS)
 
+    def _release(self, record: _Item | None) -> None:
+        """A device record lets go of its download; the last one cancels it."""
+        if record is None or record.task not in self._holders:
+            return
+        self._holders[record.task] -= 1
+        if self._holders[record.task] > 0:
+            return
+        del self._holders[record.task]
+        watchdog = self._watchdogs.get(record.task)
+        if watchdog is not None and not record.task.done():
+            log.info("download of %s cancelled: no device waits for it", record.url)
+            watchdog.cancel()
+            # A device asking for it again gets a new download, not the cancelled one.
+            for key, task in list(self._inflight.items()):
+                if task is record.task:
+                    del self._inflight[key]
+
     def _fetch(self, url: str, ver: str, item: str) -> asyncio.Future[Fetched]:
         """The download of (url, ver) capped for ``item``: shared, or from the cache."""
         cap = ITEM_CAPS[item]
@@ -282,17 +309,26 @@ class Gateway(aiocoap.resource.Resource):
             done.set_result(Fetched(cached, cached.stat().st_size, ver))
             return done
         self.downloads += 1
-        task = asyncio.ensure_future(self._download(url, ver, cap))
+        watchdog = Watchdog(self.fetch_timeout)
+        task = asyncio.ensure_future(self._download(url, ver, cap, watchdog))
         self._inflight[key] = task
-        task.add_done_callback(lambda _t: self._inflight.pop(key, None))
+        self._watchdogs[task] = watchdog
+
+        def done(_t: asyncio.Future[Fetched]) -> None:
+            if self._inflight.get(key) is task:
+                del self._inflight[key]
+            self._watchdogs.pop(task, None)
+            self._holders.pop(task, None)
+
+        task.add_done_callback(done)
         return task
 
-    async def _download(self, url: str, ver: str, cap: int) -> Fetched:
+    async def _download(self, url: str, ver: str, cap: int, watchdog: Watchdog) -> Fetched:
         loop = asyncio.get_running_loop()
         part = self.cache_dir / f"{ver}.{os.urandom(4).hex()}.fetch"
         try:
             fetched = await loop.run_in_executor(
-                self._fetch_pool, fetch_to_file, url, part, cap, self.fetch_timeout
+                self._fetch_pool, fetch_to_file, url, part, cap, self.fetch_timeout, watchdog
             )
         except FetchError as e:
             log.warning("fetch of %s failed: %s %s", url, e.code, e.diagnostic)
@@ -309,8 +345,8 @@ class Gateway(aiocoap.resource.Resource):
 def _desired_item(payload: bytes, item: str) -> tuple[str, str]:
     """(URL, lowercase MD5) of ``item`` in a desired document (``{"state":{"desired":..}}``)."""
     try:
-        doc = json.loads(payload)
-    except (UnicodeDecodeError, ValueError):
+        doc = jsonparse.parse(payload)
+    except jsonparse.BadJSON:
         raise _Reply("4.00", "not JSON") from None
     state = doc.get("state") if isinstance(doc, dict) else None
     desired = state.get("desired") if isinstance(state, dict) else None
@@ -374,7 +410,12 @@ class GatewayServer:
         return f"coap://{host}:{self.port}"
 
     async def start(self) -> GatewayServer:
-        """Bind and serve on the running loop."""
+        """Bind and serve on the running loop.
+
+        :raises OSError: the port is in use (EADDRINUSE) or cannot be bound.
+        """
+        if self.port != 0:
+            _check_udp_free(self.host, self.port)
         self._context = await aiocoap.Context.create_server_context(
             self.gateway, bind=(self.host, self.port), transports=["udp6"]
         )
@@ -432,6 +473,19 @@ class GatewayServer:
         self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(timeout=10)
         self._thread = None
+
+
+def _check_udp_free(host: str, port: int) -> None:
+    # aiocoap binds with SO_REUSEPORT, so a second gateway on a port in use would bind too and
+    # share the datagrams with the first.  A probe without it fails where a socket holds the
+    # port.  TODO: another process may still take the port between this probe and aiocoap's
+    # bind; aiocoap offers no way to bind without SO_REUSEPORT short of its environment switch.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_DGRAM) as s:
+        try:
+            s.bind((host, port))
+        except OSError as e:
+            raise OSError(e.errno, f"UDP port {port} on {host}: {e.strerror}") from None
 
 
 def _bound_port(context: aiocoap.Context) -> int:

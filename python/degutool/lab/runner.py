@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import DeguError
 from ..gateway import Gateway, GatewayServer, LocalBackend
 from ..shadow import ShadowHTTPService, ShadowMQTTResponder, ShadowStore
 from .broker import Mosquitto
 from .fileserver import FileServer
+from .ports import PortInUse, check_free
 from .state import STATE_FILE, LabState
 
 log = logging.getLogger(__name__)
@@ -28,6 +31,22 @@ class LabPorts:
     files: int = 8080
     shadow: int = 8081
     mqtt: int = 1883
+
+    def check(self, host: str, mqtt: bool = True) -> None:
+        """Refuse ports held by another process, before anything is started or written.
+
+        :raises PortInUse: the first such port, with the option that changes it.
+        """
+        wanted = [
+            (self.coap, socket.SOCK_DGRAM, "UDP", "gateway", "--coap-port"),
+            (self.files, socket.SOCK_STREAM, "TCP", "file server", "--files-port"),
+            (self.shadow, socket.SOCK_STREAM, "TCP", "shadow service", "--shadow-port"),
+        ]
+        if mqtt:
+            wanted.append((self.mqtt, socket.SOCK_STREAM, "TCP", "MQTT broker", "--mqtt-port"))
+        for port, kind, proto, what, option in wanted:
+            if port and not check_free(host, port, kind):
+                raise PortInUse(host, port, proto, what, option)
 
 
 class Lab:
@@ -61,23 +80,25 @@ class Lab:
 
     def start(self) -> LabState:
         """Start every server, write the state file and return it; on failure stop what
-        started and raise the failure."""
+        started, remove the shadow file when this start made it, and raise the failure.
+
+        :raises PortInUse: a port is held by another process (nothing is written then).
+        """
+        self.ports.check(self.host, self.mqtt)
+        db = self.folder / "shadow.db"
+        new_db = not db.exists()
         self.folder.mkdir(parents=True, exist_ok=True)
         try:
-            self.store = ShadowStore(self.folder / "shadow.db")
-            self.http = ShadowHTTPService(self.store, self.host, self.ports.shadow).start()
-            if self.mqtt:
-                self.broker = Mosquitto(self.folder / "broker", self.ports.mqtt, self.host)
-                self.broker.start()
-                self.responder = ShadowMQTTResponder(
-                    self.store, self.broker.host, self.broker.port
-                ).start()
-            self.files = FileServer(self.folder / "files", self.host, self.ports.files).start()
-            self.gateway = Gateway(LocalBackend(self.store), self.folder / "cache")
-            self.server = GatewayServer(self.gateway, self.host, self.ports.coap).start_thread()
-        except BaseException:
+            self._start_parts(db)
+        except BaseException as e:
             self.stop()
+            if new_db:
+                for path in (db, db.with_name("shadow.db-wal"), db.with_name("shadow.db-shm")):
+                    path.unlink(missing_ok=True)
+            if isinstance(e, OSError):
+                raise DeguError(f"could not start the lab in {self.folder}: {e}") from None
             raise
+        assert self.http and self.files and self.server
         self.state = LabState(
             shadow_url=self.http.url,
             files_url=self.files.url,
@@ -90,6 +111,21 @@ class Lab:
         )
         self.state.write(self.folder)
         return self.state
+
+    def _start_parts(self, db: Path) -> None:
+        """Start the servers in order (a failure leaves the started ones to :meth:`stop`)."""
+        self.store = ShadowStore(db)
+        self.http = ShadowHTTPService(self.store, self.host, self.ports.shadow).start()
+        if self.mqtt:
+            self.broker = Mosquitto(self.folder / "broker", self.ports.mqtt, self.host)
+            self.broker.start()
+            # Its client id is unique per lab (the responder's default).
+            self.responder = ShadowMQTTResponder(
+                self.store, self.broker.host, self.broker.port
+            ).start()
+        self.files = FileServer(self.folder / "files", self.host, self.ports.files).start()
+        self.gateway = Gateway(LocalBackend(self.store), self.folder / "cache")
+        self.server = GatewayServer(self.gateway, self.host, self.ports.coap).start_thread()
 
     def stop(self) -> None:
         """Stop everything that runs (in reverse order) and remove the state file."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .. import jsonparse
 from ..errors import ShadowError
 
 MAX_DOCUMENT_BYTES = 8192
@@ -71,8 +72,8 @@ def parse_update(raw: bytes) -> dict[str, Any]:
             413, f"The payload exceeds the maximum size allowed ({MAX_DOCUMENT_BYTES} bytes)"
         )
     try:
-        doc = json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as e:
+        doc = jsonparse.parse(raw)
+    except jsonparse.BadJSON as e:
         raise ShadowRequestError(400, f"Payload contains invalid json: {e}") from None
     if not isinstance(doc, dict):
         raise ShadowRequestError(400, "Payload must be a JSON object")
@@ -97,17 +98,20 @@ def parse_update(raw: bytes) -> dict[str, Any]:
             raise ShadowRequestError(400, f"State contains an invalid node: '{key}'", token)
         if value is not None and not isinstance(value, dict):
             raise ShadowRequestError(400, f"{key} node must be an object", token)
-        if _depth(value) > MAX_DEPTH:
+        if _deeper_than(value, MAX_DEPTH):
             raise ShadowRequestError(
                 400, f"JSON contains too many levels of nesting; maximum is {MAX_DEPTH}", token
             )
     return doc
 
 
-def _depth(value: Any) -> int:
+def _deeper_than(value: Any, limit: int) -> bool:
+    # Stops at limit + 1 levels: a document nested hundreds deep must not exhaust the stack.
     if not isinstance(value, dict) or not value:
-        return 0
-    return 1 + max(_depth(v) for v in value.values())
+        return False
+    if limit == 0:
+        return True
+    return any(_deeper_than(v, limit - 1) for v in value.values())
 
 
 def merge(current: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:

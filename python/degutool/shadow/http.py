@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -73,6 +74,10 @@ class ShadowHTTPService:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "degu-shadow/1"
+    #: Seconds a socket read may wait (a client that stops mid-request is dropped).
+    timeout = 10
+    #: The current request's body was refused unread (the connection then closes).
+    _unread_body = False
 
     @property
     def service(self) -> ShadowHTTPService:
@@ -105,24 +110,64 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         if error_type is not None:
             self.send_header("x-amzn-ErrorType", f"{error_type}:")
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(body)
+        if self._unread_body:
+            self._drain()
+
+    def _drain(self) -> None:
+        # A refused body may still be on its way: closing with unread bytes sends a reset
+        # that can destroy the reply before the client reads it.  Stop writing, then read
+        # and drop a bounded amount of what comes.
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(0.5)
+            for _ in range(16):
+                if not self.connection.recv(65536):
+                    break
+        except OSError:
+            pass
 
     def _fail(self, e: ShadowRequestError) -> None:
         self._send(e.code, e.body(), e.error_type)
 
+    def _refuse_body(self) -> None:
+        self.close_connection = True
+        self._unread_body = True
+
     def _body(self) -> bytes:
-        length = int(self.headers.get("Content-Length") or 0)
+        """The request body, read only once its Content-Length is known to be acceptable.
+
+        A refused length leaves the body unread, so the connection is closed after the error
+        reply instead of being kept in step by reading what may be gigabytes.
+        """
+        header = self.headers.get("Content-Length")
+        if header is None:
+            return b""
+        header = header.strip()
+        if not header.isascii() or not header.isdigit():
+            self._refuse_body()
+            raise ShadowRequestError(400, f"Invalid Content-Length {header[:32]!r}")
+        length = int(header)
         if length > MAX_DOCUMENT_BYTES:
-            # Read it anyway (bounded by the client's own Content-Length) so the connection
-            # stays in step for the error reply.
-            self.rfile.read(length)
+            self._refuse_body()
             raise ShadowRequestError(
                 413, f"The payload exceeds the maximum size allowed ({MAX_DOCUMENT_BYTES} bytes)"
             )
-        return self.rfile.read(length)
+        try:
+            body = self.rfile.read(length)
+        except TimeoutError:
+            body = b""
+        if len(body) < length:
+            self._refuse_body()
+            raise ShadowRequestError(400, f"Body ended after {len(body)} of {length} bytes")
+        return body
 
     def _dispatch(self, method: str) -> None:
+        self._unread_body = False
         kind, thing, name = self._route()
         try:
             body = self._body() if method == "POST" else b""
@@ -144,6 +189,10 @@ class _Handler(BaseHTTPRequestHandler):
                 raise ShadowRequestError(405, f"Method {method} not allowed on {self.path}")
         except ShadowRequestError as e:
             self._fail(e)
+        except Exception as e:  # noqa: BLE001 (answered 500; the server thread lives on)
+            log.warning("%s %s failed: %r", method, self.path, e)
+            self.close_connection = True
+            self._fail(ShadowRequestError(500, "Internal failure"))
 
     def do_GET(self) -> None:
         self._dispatch("GET")

@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import uuid
 from typing import Any
 
 import paho.mqtt.client as mqtt
 
+from .. import jsonparse
 from ..errors import ShadowError
 from .document import ShadowRequestError
 from .store import ShadowStore, UpdateResult
@@ -51,8 +53,10 @@ class ShadowMQTTResponder:
     """Answers the shadow topics for a :class:`ShadowStore` through the broker at host:port."""
 
     def __init__(
-        self, store: ShadowStore, host: str, port: int, client_id: str = "degu-shadow-service"
+        self, store: ShadowStore, host: str, port: int, client_id: str | None = None
     ) -> None:
+        # A broker drops a client when another connects with the same id: unique by default.
+        client_id = client_id or f"degu-shadow-service-{uuid.uuid4().hex[:12]}"
         self.store = store
         self.host = host
         self.port = port
@@ -119,6 +123,13 @@ class ShadowMQTTResponder:
         self._client.publish(topic, json.dumps(doc, separators=(",", ":")), qos=1)
 
     def _on_message(self, _c: mqtt.Client, _ud: Any, msg: mqtt.MQTTMessage) -> None:
+        # paho's network thread runs this: whatever a message does, the thread must live on.
+        try:
+            self._answer(msg)
+        except Exception as e:  # noqa: BLE001 (logged; the next message is answered)
+            log.warning("dropped a message on %s: %r", msg.topic, e)
+
+    def _answer(self, msg: mqtt.MQTTMessage) -> None:
         route = parse_topic(msg.topic)
         if route is None:
             return
@@ -149,8 +160,8 @@ class ShadowMQTTResponder:
 def _client_token(payload: bytes) -> str | None:
     """The clientToken of a request payload, if it has a usable one (for error replies too)."""
     try:
-        doc = json.loads(payload) if payload else {}
-    except ValueError:
+        doc = jsonparse.parse(payload) if payload else {}
+    except jsonparse.BadJSON:
         return None
     token = doc.get("clientToken") if isinstance(doc, dict) else None
     return token if isinstance(token, str) and len(token.encode()) <= 64 else None
