@@ -14,9 +14,9 @@ export DEGU_SIM_LIB ?= $(abspath $(BUILD))/ota/sim/libdegu_sim.so
 
 # Debian packages: host C build (jsmn, mbedtls, sanitizers, clang for libFuzzer), the
 # Cortex-M cross compiler for test images and size checks, mosquitto and mtools for the lab
-# and the FAT read-back tests.
+# and the FAT read-back tests, util-linux for setpriv (the broker dies with the lab).
 APT_PACKAGES = cmake ninja-build gcc clang libclang-rt-14-dev libjsmn-dev libmbedtls-dev \
-	gcc-arm-none-eabi libnewlib-arm-none-eabi mosquitto mtools
+	gcc-arm-none-eabi libnewlib-arm-none-eabi mosquitto mtools util-linux
 
 .PHONY: setup demo demo-release test lint clean
 
