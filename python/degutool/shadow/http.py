@@ -15,60 +15,33 @@ from __future__ import annotations
 import json
 import logging
 import socket
-import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from ..httpserve import BackgroundHTTPServer
 from .document import MAX_DOCUMENT_BYTES, ShadowRequestError
 from .store import ShadowStore
 
 log = logging.getLogger(__name__)
 
 
-class ShadowHTTPService:
+class ShadowHTTPService(BackgroundHTTPServer):
     """The HTTP API over a :class:`ShadowStore`, served by a thread on ``host:port``.
 
     ``port=0`` picks a free port; :attr:`url` says where it listens.  Use as a context manager
     or call :meth:`start` / :meth:`stop`.
     """
 
+    name = "shadow-http"
+
     def __init__(self, store: ShadowStore, host: str = "127.0.0.1", port: int = 0) -> None:
         self.store = store
-        self._server = ThreadingHTTPServer((host, port), _Handler)
-        self._server.daemon_threads = True
-        self._server.service = self  # type: ignore[attr-defined]
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        """``http://host:port`` of the service."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> ShadowHTTPService:
-        """Serve in a background thread."""
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.1,), name="shadow-http", daemon=True
-        )
-        self._thread.start()
-        log.info("shadow service on %s", self.url)
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and close the socket."""
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join(timeout=5)
-            self._thread = None
-        self._server.server_close()
-
-    def __enter__(self) -> ShadowHTTPService:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        server = ThreadingHTTPServer((host, port), _Handler)
+        server.daemon_threads = True
+        server.service = self  # type: ignore[attr-defined]
+        super().__init__(server)
 
 
 class _Handler(BaseHTTPRequestHandler):
