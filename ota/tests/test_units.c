@@ -186,6 +186,16 @@ static void test_desired_fields(struct rig *rig)
 	snprintf(doc, sizeof(doc), "{\"state\":{\"desired\":{\"script_user\":\"%s\"}}}", url);
 	CHECK_INT(ota_desired_parse(&rig->ota, doc, strlen(doc), &d), 0);
 	CHECK_INT(d.item[0].url_state, OTA_FIELD_SET);
+
+	/* a raw control byte (invalid JSON; jsmn takes it) would be reported as 6 bytes: refused */
+	url[5] = '\t';
+	snprintf(doc, sizeof(doc), "{\"state\":{\"desired\":{\"script_user\":\"%s\"}}}", url);
+	CHECK_INT(ota_desired_parse(&rig->ota, doc, strlen(doc), &d), 0);
+	CHECK_INT(d.item[0].url_state, OTA_FIELD_BAD);
+	url[5] = 0x7f;
+	snprintf(doc, sizeof(doc), "{\"state\":{\"desired\":{\"script_user\":\"%s\"}}}", url);
+	CHECK_INT(ota_desired_parse(&rig->ota, doc, strlen(doc), &d), 0);
+	CHECK_INT(d.item[0].url_state, OTA_FIELD_BAD);
 }
 
 /* What jsmn alone let through (the review's probes), and valid JSON that must stay accepted. */
