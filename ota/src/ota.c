@@ -468,6 +468,18 @@ int ota_boot(struct ota *ota, enum ota_boot_action *action)
 		/* After the trial check, so that the report of step 1 carries it. */
 		set_run(ota, OTA_STATE_FAILED, -1, ota->init_error);
 	}
+	if (ota->run_state == OTA_STATE_IDLE) {
+		/* Step 1 of a held item's boot says held already, as the last desired state
+		 * decides, rather than idle until step 4 (step 3 decides again on what it reads).
+		 */
+		for (item = 0; item < OTA_ITEM_COUNT; item++) {
+			if (ota_decide(ota, &ota->state.desired, (enum ota_item)item) ==
+			    OTA_DECIDE_HELD) {
+				set_run(ota, OTA_STATE_HELD, item, ota->state.item[item].error);
+				break;
+			}
+		}
+	}
 
 	/* Step 1 */
 	ret = post_reported(ota);
