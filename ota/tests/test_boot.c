@@ -190,8 +190,9 @@ static void run_failure(const struct failure_row *row)
 				     "\"error\":\"%s\",\"attempts\":1",
 		 row->error);
 	CHECK_HAS(s.rig->fake.report, want);
-	snprintf(want, sizeof(want), "\"items\":{\"script_user\":{\"ver\":\"%s\",\"attempts\":1,"
-				     "\"error\":\"%s\"},\"config_user\":null,\"firmware_system\":null}",
+	snprintf(want, sizeof(want),
+		 "\"items\":{\"script_user\":{\"ver\":\"%s\",\"attempts\":1,\"error\":\"%s\"},"
+		 "\"config_user\":null,\"firmware_system\":null}",
 		 s.md5_script_new, row->error);
 	CHECK_HAS(s.rig->fake.report, want);
 	scenario_free(&s);

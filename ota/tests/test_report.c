@@ -18,7 +18,8 @@
 #include "scenario.h"
 
 /* The ota object of a boot that found nothing to do. */
-#define OTA_IDLE "\"ota\":{\"state\":\"idle\",\"item\":\"\",\"error\":\"\",\"attempts\":0," NO_RECORDS "}"
+#define OTA_IDLE                                                                                   \
+	"\"ota\":{\"state\":\"idle\",\"item\":\"\",\"error\":\"\",\"attempts\":0," NO_RECORDS "}"
 
 static void check_record_clear(struct scenario *s, int item)
 {
@@ -65,9 +66,9 @@ static void test_success_after_cut(void)
 		  record_of("script_user", s.md5_script_new, 1, "interrupted"));
 	/* step 4: installed on the second attempt, and the record is deleted */
 	CHECK_HAS(s.rig->fake.report_log[1], ver_of("script_user", s.md5_script_new));
-	CHECK_HAS(s.rig->fake.report_log[1], "\"ota\":{\"state\":\"updated\",\"item\":"
-					     "\"script_user\",\"error\":\"\",\"attempts\":2," NO_RECORDS
-					     "}");
+	CHECK_HAS(s.rig->fake.report_log[1],
+		  "\"ota\":{\"state\":\"updated\",\"item\":\"script_user\",\"error\":\"\","
+		  "\"attempts\":2," NO_RECORDS "}");
 
 	/* the boot after the install: idle, the record gone from the state too */
 	fake_power_cycle(&s.rig->fake);
@@ -104,9 +105,9 @@ static void test_success_after_revert(void)
 	CHECK_INT(s.rig->action, OTA_BOOT_REBOOT);
 	CHECK_HAS(s.rig->fake.report_log[0],
 		  record_of("firmware_system", s.md5_fw_new, 1, "reverted"));
-	CHECK_HAS(s.rig->fake.report, "\"ota\":{\"state\":\"updated\",\"item\":"
-				      "\"firmware_system\",\"error\":\"\",\"attempts\":2," NO_RECORDS
-				      "}");
+	CHECK_HAS(s.rig->fake.report,
+		  "\"ota\":{\"state\":\"updated\",\"item\":\"firmware_system\",\"error\":\"\","
+		  "\"attempts\":2," NO_RECORDS "}");
 
 	/* trial, confirmed: the report after the confirmation says idle, not updated */
 	fake_power_cycle(&s.rig->fake);
@@ -115,9 +116,9 @@ static void test_success_after_revert(void)
 	CHECK_INT(s.rig->action, OTA_BOOT_RUN);
 	CHECK(s.rig->fake.confirmed);
 	CHECK_INT(s.rig->fake.reports, 2);
-	CHECK_HAS(s.rig->fake.report_log[0], "\"ota\":{\"state\":\"trial\",\"item\":"
-					     "\"firmware_system\",\"error\":\"\",\"attempts\":2," NO_RECORDS
-					     "}");
+	CHECK_HAS(s.rig->fake.report_log[0],
+		  "\"ota\":{\"state\":\"trial\",\"item\":\"firmware_system\",\"error\":\"\","
+		  "\"attempts\":2," NO_RECORDS "}");
 	CHECK_HAS(s.rig->fake.report_log[1], ver_of("firmware_system", s.md5_fw_new));
 	CHECK_HAS(s.rig->fake.report_log[1], OTA_IDLE);
 	check_record_clear(&s, OTA_ITEM_FIRMWARE);
