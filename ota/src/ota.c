@@ -442,6 +442,7 @@ int ota_boot(struct ota *ota, enum ota_boot_action *action)
 {
 	struct ota_desired desired;
 	bool trial = false;
+	bool held_early = false;
 	bool journal_before;
 	int installed = 0;
 	int item;
@@ -476,6 +477,7 @@ int ota_boot(struct ota *ota, enum ota_boot_action *action)
 			if (ota_decide(ota, &ota->state.desired, (enum ota_item)item) ==
 			    OTA_DECIDE_HELD) {
 				set_run(ota, OTA_STATE_HELD, item, ota->state.item[item].error);
+				held_early = true;
 				break;
 			}
 		}
@@ -491,8 +493,15 @@ int ota_boot(struct ota *ota, enum ota_boot_action *action)
 	desired = ota->state.desired;
 	ret = read_desired(ota, &desired);
 	if (ret == -ENOENT) {
-		/* 4.04: the thing has no desired state (yet); nothing to do, nothing failed. */
+		/* 4.04: the thing has no desired state (yet); nothing to do, nothing failed.  A
+		 * hold step 1 took from the last desired state no longer applies; the records
+		 * stay (a shadow that comes back with the same digest must not restart the count).
+		 */
 		OTA_LOG_INF("No desired state");
+		if (held_early) {
+			set_run(ota, OTA_STATE_IDLE, -1, "");
+			post_reported_if_changed(ota);
+		}
 		return 0;
 	}
 	if (ret < 0) {

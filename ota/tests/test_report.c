@@ -158,6 +158,17 @@ static void test_held_at_the_bound(void)
 	CHECK_INT(s.rig->fake.reports, 1);
 	CHECK_HAS(s.rig->fake.report_log[0], want);
 	CHECK_INT(s.rig->fake.items[0].puts, 3);
+
+	/* no desired state at all (4.04): idle, as protocol.md says; the record stays */
+	fake_set_desired(&s.rig->fake, NULL);
+	fake_power_cycle(&s.rig->fake);
+	CHECK_INT(rig_boot(s.rig), 0);
+	CHECK_INT(s.rig->fake.reports, 2);
+	CHECK_HAS(s.rig->fake.report_log[0], want);
+	CHECK_HAS(s.rig->fake.report_log[1], "\"ota\":{\"state\":\"idle\",\"item\":\"\"");
+	CHECK_HAS(s.rig->fake.report_log[1],
+		  record_of("script_user", s.md5_script_new, 3, "digest mismatch"));
+	CHECK_INT(s.rig->ota.state.item[0].attempts, 3);
 	scenario_free(&s);
 
 	/* a revert that reaches the bound: the first report of that boot says held */
