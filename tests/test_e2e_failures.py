@@ -67,7 +67,9 @@ def test_failed_update_keeps_old_script(tmp_path, path, content, ver, reason) ->
     assert record["ver"] == ver
     assert record["attempts"] == ATTEMPTS
     assert reason in record["error"], json.dumps(rep)
-    assert (rep["ota"]["state"], rep["ota"]["item"]) == ("failed", "script_user")
+    # The failure that reached the bound says held (the lab's status tool agrees).
+    assert (rep["ota"]["state"], rep["ota"]["item"]) == ("held", "script_user"), json.dumps(rep)
+    assert (final["ota"]["state"], final["ota"]["attempts"]) == ("held", ATTEMPTS)
     assert count == ATTEMPTS
     assert lab.requests[f"/{path}"] == ATTEMPTS
     # The first boot, before desired was set, then one boot per attempt.
@@ -77,6 +79,34 @@ def test_failed_update_keeps_old_script(tmp_path, path, content, ver, reason) ->
     assert (tmp_path / eui / "fat" / "main.py").read_bytes() == ALICE
     assert sorted(p.name for p in (tmp_path / eui / "fat").iterdir()) == ["main.py"]
     assert not any("Bob" in line for line in dev.lines)
+
+
+def test_held_record_goes_after_a_good_release(tmp_path) -> None:
+    eui = "00124b00000000e2"
+    bad = hashlib.md5(b"not bob").hexdigest()
+    good = hashlib.md5(BOB).hexdigest()
+    (tmp_path / "www" / "bob").mkdir(parents=True)
+    (tmp_path / "www" / "bob" / "main.py").write_bytes(BOB)
+    with Lab(tmp_path) as lab:
+        dev = lab.device(tmp_path, eui, ALICE)
+        dev.wait_line("Hello! I'm Alice.")
+        lab.set_desired(eui, {"script_user": lab.url("bob/main.py"), "script_user_ver": bad})
+        held = lab.wait_reported(eui, lambda r: r.get("ota", {}).get("state") == "held", "held")
+        lab.set_desired(eui, {"script_user": lab.url("bob/main.py"), "script_user_ver": good})
+        dev.wait_line("Hello! I'm Bob.")
+        dev.stop()
+        final = lab.reported(eui)
+
+    record = held["ota"]["items"]["script_user"]
+    assert (record["ver"], record["attempts"]) == (bad, ATTEMPTS)
+    assert record["error"].startswith("gateway 4.12 md5 "), json.dumps(held)
+    # The shadow merges reports: the install's null deleted the record, and the boot that
+    # runs Bob says idle with nothing left over.
+    assert final["script_user_ver"] == good
+    assert final["ota"].get("items", {}) == {}, json.dumps(final)
+    assert {k: final["ota"][k] for k in ("state", "item", "error", "attempts")} == {
+        "state": "idle", "item": "", "error": "", "attempts": 0,
+    }, json.dumps(final)  # fmt: skip
 
 
 def test_firmware_over_the_slot_keeps_old_image(tmp_path) -> None:

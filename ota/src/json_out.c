@@ -98,6 +98,11 @@ void json_out_uint(struct json_out *out, uint32_t value)
 	put(out, digits, n);
 }
 
+void json_out_null(struct json_out *out)
+{
+	put(out, "null", 4);
+}
+
 int json_out_finish(struct json_out *out)
 {
 	if (out->cap == 0) {

@@ -121,23 +121,35 @@ static void set_run(struct ota *ota, enum ota_run_state state, int item, const c
 	ota_text_set(ota->run_error, sizeof(ota->run_error), error);
 }
 
-static int post_reported(struct ota *ota)
+/* The reported document into ota->report; returns its length. */
+static int build_reported(struct ota *ota)
 {
-	struct ota_coap_response rsp;
 	int len;
-	int ret;
 
-	len = ota_reported_build(ota, true, ota->report, sizeof(ota->report));
+	len = ota_reported_build(ota, OTA_REPORT_RECORDS, ota->report, sizeof(ota->report));
 	if (len == -ENOSPC) {
-		/* Long URLs and errors: the failure records give way to the six keys. */
-		OTA_LOG_WRN("Reported document over %d bytes; leaving out ota.items",
+		/* Long URLs and errors: the failure records give way to the six keys, but the
+		 * nulls that delete records which no longer hold still go (they always fit).
+		 */
+		OTA_LOG_WRN("Reported document over %d bytes; leaving out the records of ota.items",
 			    CONFIG_DEGU_OTA_REPORT_MAX);
-		len = ota_reported_build(ota, false, ota->report, sizeof(ota->report));
+		len = ota_reported_build(ota, OTA_REPORT_NULLS, ota->report, sizeof(ota->report));
+	}
+	if (len == -ENOSPC) {
+		len = ota_reported_build(ota, OTA_REPORT_NO_ITEMS, ota->report,
+					 sizeof(ota->report));
 	}
 	if (len < 0) {
 		OTA_LOG_ERR("Could not build the reported document (%d)", len);
-		return len;
 	}
+	return len;
+}
+
+/* POST the document build_reported() left in ota->report. */
+static int send_reported(struct ota *ota, int len)
+{
+	struct ota_coap_response rsp;
+	int ret;
 
 	ota_gw_path(ota, "thing/", NULL);
 	ret = ota_gw_request(ota, OTA_COAP_POST, ota->report, (size_t)len, NULL, &rsp, ota->block,
@@ -149,7 +161,31 @@ static int post_reported(struct ota *ota)
 		return ota_gw_error(ota, "gateway", &rsp, ota->block);
 	}
 	OTA_LOG_INF("Reported (%s)", ota->report);
+	ota->report_len = len;
+	ota->report_crc = ota_crc32(ota->report, (size_t)len);
 	return 0;
+}
+
+static int post_reported(struct ota *ota)
+{
+	int len = build_reported(ota);
+
+	if (len < 0) {
+		return len;
+	}
+	return send_reported(ota, len);
+}
+
+/* Step 4: report again when anything in the document changed since the last report. */
+static void post_reported_if_changed(struct ota *ota)
+{
+	int len = build_reported(ota);
+
+	if (len < 0 || (len == ota->report_len &&
+			ota_crc32(ota->report, (size_t)len) == ota->report_crc)) {
+		return;
+	}
+	(void)send_reported(ota, len);
 }
 
 static int doc_sink(void *ctx, uint32_t offset, const uint8_t *data, size_t len, uint32_t total)
@@ -204,6 +240,16 @@ static void record_failure(struct ota *ota, enum ota_item item, const uint8_t *d
 	set_run(ota, OTA_STATE_FAILED, (int)item, reason);
 }
 
+/* A counted attempt failed: the one that reaches the retry bound is reported held at once. */
+static void record_attempt_failure(struct ota *ota, enum ota_item item, const uint8_t *digest,
+				   const char *reason)
+{
+	record_failure(ota, item, digest, reason);
+	if (ota->state.item[item].attempts >= ota->max_attempts) {
+		set_run(ota, OTA_STATE_HELD, (int)item, reason);
+	}
+}
+
 /* Count an attempt for the desired digest before any byte is fetched, so that power cuts in
  * the middle of a download count too.
  */
@@ -251,11 +297,11 @@ static int act_on_item(struct ota *ota, enum ota_item item)
 
 	switch (decision) {
 	case OTA_DECIDE_ABSENT:
-		return 0;
 	case OTA_DECIDE_SAME:
-		if (rec->error[0] != '\0') {
-			/* The device holds what is desired: an older failure no longer applies. */
-			rec->error[0] = '\0';
+		/* Nothing desired, or the device holds what is desired: an older failure record
+		 * no longer applies (a new desired digest starts a fresh count anyway).
+		 */
+		if (ota_state_forget(&ota->state, item)) {
 			(void)ota_state_save(ota);
 		}
 		return 0;
@@ -307,7 +353,7 @@ static int act_on_item(struct ota *ota, enum ota_item item)
 			ota_text_set(ota->reason, sizeof(ota->reason), "install failed");
 		}
 		OTA_LOG_ERR("Could not install %s: %s (%d)", ota_item_key(item), ota->reason, ret);
-		record_failure(ota, item, want->digest, ota->reason);
+		record_attempt_failure(ota, item, want->digest, ota->reason);
 		(void)ota_state_save(ota);
 		return 0;
 	}
@@ -359,7 +405,8 @@ static int settle_firmware(struct ota *ota, bool trial)
 					    ota->state.desired.item[OTA_ITEM_FIRMWARE].url);
 		}
 		fw->active = 0;
-		set_run(ota, OTA_STATE_UPDATED, OTA_ITEM_FIRMWARE, "");
+		/* Installed and running: nothing to reboot for ("updated" is for that). */
+		set_run(ota, OTA_STATE_IDLE, -1, "");
 		ret = ota_state_save(ota);
 		if (ret < 0) {
 			/* Confirmed all the same: the next boot finds its record and clears it. */
@@ -387,17 +434,15 @@ static int settle_firmware(struct ota *ota, bool trial)
 									: "reverted");
 	fw->active = 0;
 	fw->requesting = 0;
-	record_failure(ota, OTA_ITEM_FIRMWARE, fw->digest, "reverted");
+	record_attempt_failure(ota, OTA_ITEM_FIRMWARE, fw->digest, "reverted");
 	return ota_state_save(ota);
 }
 
 int ota_boot(struct ota *ota, enum ota_boot_action *action)
 {
 	struct ota_desired desired;
-	enum ota_run_state before_state;
-	int before_item;
-	char before_error[CONFIG_DEGU_OTA_ERROR_MAX];
 	bool trial = false;
+	bool held_early = false;
 	bool journal_before;
 	int installed = 0;
 	int item;
@@ -424,6 +469,19 @@ int ota_boot(struct ota *ota, enum ota_boot_action *action)
 		/* After the trial check, so that the report of step 1 carries it. */
 		set_run(ota, OTA_STATE_FAILED, -1, ota->init_error);
 	}
+	if (ota->run_state == OTA_STATE_IDLE) {
+		/* Step 1 of a held item's boot says held already, as the last desired state
+		 * decides, rather than idle until step 4 (step 3 decides again on what it reads).
+		 */
+		for (item = 0; item < OTA_ITEM_COUNT; item++) {
+			if (ota_decide(ota, &ota->state.desired, (enum ota_item)item) ==
+			    OTA_DECIDE_HELD) {
+				set_run(ota, OTA_STATE_HELD, item, ota->state.item[item].error);
+				held_early = true;
+				break;
+			}
+		}
+	}
 
 	/* Step 1 */
 	ret = post_reported(ota);
@@ -435,8 +493,15 @@ int ota_boot(struct ota *ota, enum ota_boot_action *action)
 	desired = ota->state.desired;
 	ret = read_desired(ota, &desired);
 	if (ret == -ENOENT) {
-		/* 4.04: the thing has no desired state (yet); nothing to do, nothing failed. */
+		/* 4.04: the thing has no desired state (yet); nothing to do, nothing failed.  A
+		 * hold step 1 took from the last desired state no longer applies; the records
+		 * stay (a shadow that comes back with the same digest must not restart the count).
+		 */
 		OTA_LOG_INF("No desired state");
+		if (held_early) {
+			set_run(ota, OTA_STATE_IDLE, -1, "");
+			post_reported_if_changed(ota);
+		}
 		return 0;
 	}
 	if (ret < 0) {
@@ -456,9 +521,6 @@ int ota_boot(struct ota *ota, enum ota_boot_action *action)
 	}
 
 	/* Step 3 */
-	before_state = ota->run_state;
-	before_item = ota->run_item;
-	memcpy(before_error, ota->run_error, sizeof(before_error));
 	journal_before = ota->state.journal.active != 0;
 	for (item = 0; item < OTA_ITEM_COUNT; item++) {
 		installed += act_on_item(ota, (enum ota_item)item);
@@ -466,11 +528,8 @@ int ota_boot(struct ota *ota, enum ota_boot_action *action)
 	/* A failed install may have removed a file already: report what is there now. */
 	scan_files(ota);
 
-	/* Step 4, when step 3 changed what step 1 said */
-	if (installed > 0 || ota->run_state != before_state || ota->run_item != before_item ||
-	    strcmp(ota->run_error, before_error) != 0) {
-		(void)post_reported(ota);
-	}
+	/* Step 4, when step 3 changed what step 1 said (also a record it dropped) */
+	post_reported_if_changed(ota);
 	if (installed > 0) {
 		OTA_LOG_INF("%d item(s) installed; rebooting", installed);
 		*action = OTA_BOOT_REBOOT;

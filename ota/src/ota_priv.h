@@ -50,6 +50,7 @@ void json_out_end(struct json_out *out);
 void json_out_key(struct json_out *out, const char *key);
 void json_out_str(struct json_out *out, const char *value);
 void json_out_uint(struct json_out *out, uint32_t value);
+void json_out_null(struct json_out *out);
 /* NUL-terminates. Returns the length, or -ENOSPC when the document did not fit. */
 int json_out_finish(struct json_out *out);
 
@@ -60,8 +61,12 @@ void ota_state_reset(struct ota_state *state);
 /* Load the record; a missing or invalid one gives a fresh record. */
 int ota_state_load(struct ota *ota);
 int ota_state_save(struct ota *ota);
-/* The item was installed from url: keep the URL, clear its failure. */
+/* The item was installed from url: keep the URL, clear its failure (its attempts stay until
+ * ota_state_forget() finds it current).
+ */
 void ota_state_installed(struct ota_state *state, enum ota_item item, const char *url);
+/* Drop the item's failure record (digest tried, attempts, error); true when there was one. */
+bool ota_state_forget(struct ota_state *state, enum ota_item item);
 
 /* --- shadow_desired.c --- */
 
@@ -77,8 +82,18 @@ int ota_desired_build(const struct ota_desired *desired, char *buf, size_t cap);
 
 /* --- shadow_reported.c --- */
 
-/* The reported document of docs/protocol.md; with_items adds ota.items. Returns its length. */
-int ota_reported_build(const struct ota *ota, bool with_items, char *buf, size_t cap);
+/* What ota.items of the reported document carries. */
+enum ota_report_items {
+	/* each item's failure record, null for an item without one */
+	OTA_REPORT_RECORDS,
+	/* only the nulls (left out when every item has a record): the fallback for a long one */
+	OTA_REPORT_NULLS,
+	/* no ota.items */
+	OTA_REPORT_NO_ITEMS,
+};
+
+/* The reported document of docs/protocol.md. Returns its length, -ENOSPC when over cap. */
+int ota_reported_build(const struct ota *ota, enum ota_report_items items, char *buf, size_t cap);
 
 /* --- decide.c --- */
 

@@ -240,12 +240,27 @@ static bool is_null(const struct doc *d, int i)
 	return d->tok[i].type == JSMN_PRIMITIVE && d->js[d->tok[i].start] == 'n';
 }
 
-/* Is the JSON string at i free of escapes (a URL or digest never needs one)? */
+/*
+ * Is the JSON string at i free of escapes and of control bytes (a URL or digest never has
+ * one)?  jsmn takes a raw control byte, which JSON forbids; the reported document would carry
+ * it as a six-byte escape and could outgrow its 1024 bytes.
+ */
 static bool plain_string(const struct doc *d, int i)
 {
-	return d->tok[i].type == JSMN_STRING &&
-	       memchr(d->js + d->tok[i].start, '\\', (size_t)(d->tok[i].end - d->tok[i].start)) ==
-		       NULL;
+	const char *p = d->js + d->tok[i].start;
+	const char *end = d->js + d->tok[i].end;
+
+	if (d->tok[i].type != JSMN_STRING) {
+		return false;
+	}
+	for (; p < end; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '\\' || c < 0x20 || c == 0x7f) {
+			return false;
+		}
+	}
+	return true;
 }
 
 static void set_url(const struct doc *d, int i, struct ota_desired_item *item)

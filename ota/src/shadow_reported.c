@@ -33,17 +33,41 @@ static void put_item(const struct ota *ota, struct json_out *out, enum ota_item 
 	}
 }
 
-static void put_failures(const struct ota *ota, struct json_out *out)
+/* Whether the item has a failure record to report. */
+static bool has_record(const struct ota *ota, int item)
+{
+	return ota->state.item[item].error[0] != '\0';
+}
+
+/*
+ * ota.items: each item's failure record, and null for an item without one, so that the shadow,
+ * which merges a report into the last, deletes a record that no longer holds.  With
+ * OTA_REPORT_NULLS the records stay out and only the nulls go; nothing when there is none.
+ */
+static void put_failures(const struct ota *ota, struct json_out *out, enum ota_report_items mode)
 {
 	char hex[2 * OTA_MD5_SIZE + 1];
+	bool any = false;
 	int item;
+
+	for (item = 0; item < OTA_ITEM_COUNT; item++) {
+		any = any || mode == OTA_REPORT_RECORDS || !has_record(ota, item);
+	}
+	if (!any) {
+		return;
+	}
 
 	json_out_key(out, "items");
 	json_out_begin(out);
 	for (item = 0; item < OTA_ITEM_COUNT; item++) {
 		const struct ota_item_record *rec = &ota->state.item[item];
 
-		if (rec->error[0] == '\0') {
+		if (!has_record(ota, item)) {
+			json_out_key(out, ota_item_key((enum ota_item)item));
+			json_out_null(out);
+			continue;
+		}
+		if (mode != OTA_REPORT_RECORDS) {
 			continue;
 		}
 		json_out_key(out, ota_item_key((enum ota_item)item));
@@ -64,7 +88,7 @@ static void put_failures(const struct ota *ota, struct json_out *out)
 	json_out_end(out);
 }
 
-int ota_reported_build(const struct ota *ota, bool with_items, char *buf, size_t cap)
+int ota_reported_build(const struct ota *ota, enum ota_report_items items, char *buf, size_t cap)
 {
 	struct json_out out;
 	int item;
@@ -98,8 +122,8 @@ int ota_reported_build(const struct ota *ota, bool with_items, char *buf, size_t
 	json_out_str(&out, ota->run_error);
 	json_out_key(&out, "attempts");
 	json_out_uint(&out, ota->run_item >= 0 ? ota->state.item[ota->run_item].attempts : 0);
-	if (with_items) {
-		put_failures(ota, &out);
+	if (items != OTA_REPORT_NO_ITEMS) {
+		put_failures(ota, &out, items);
 	}
 	json_out_end(&out);
 

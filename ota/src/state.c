@@ -126,3 +126,15 @@ void ota_state_installed(struct ota_state *state, enum ota_item item, const char
 	ota_text_set(rec->url, sizeof(rec->url), url);
 	rec->error[0] = '\0';
 }
+
+bool ota_state_forget(struct ota_state *state, enum ota_item item)
+{
+	struct ota_item_record *rec = &state->item[item];
+	bool had = rec->has_tried || rec->attempts != 0 || rec->error[0] != '\0';
+
+	memset(rec->tried, 0, sizeof(rec->tried));
+	rec->has_tried = 0;
+	rec->attempts = 0;
+	memset(rec->error, 0, sizeof(rec->error));
+	return had;
+}

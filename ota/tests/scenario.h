@@ -39,6 +39,12 @@ void scenario_want_fw(struct scenario *s);
 /** Desired: all three new items. */
 void scenario_want_all(struct scenario *s);
 
+/**
+ * ota.items of a report when no item has a failure record: each key null, so that the shadow,
+ * which merges reports, deletes any record it still holds.
+ */
+#define NO_RECORDS "\"items\":{\"script_user\":null,\"config_user\":null,\"firmware_system\":null}"
+
 /** "\"<key>_ver\":\"<md5>\"" for CHECK_HAS on a report. */
 const char *ver_of(const char *key, const char *md5);
 

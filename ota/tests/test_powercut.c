@@ -155,7 +155,7 @@ static bool run(enum kind kind, unsigned long cut, bool tear, int *boots_needed)
 	if (kind == KIND_FIRMWARE || kind == KIND_ALL) {
 		CHECK_HAS(s.rig->fake.report, ver_of("firmware_system", s.md5_fw_new));
 	}
-	CHECK_HAS(s.rig->fake.report, "\"items\":{}");
+	CHECK_HAS(s.rig->fake.report, NO_RECORDS);
 	if (boot - 1 > *boots_needed) {
 		*boots_needed = boot - 1;
 	}

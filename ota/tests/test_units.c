@@ -186,6 +186,16 @@ static void test_desired_fields(struct rig *rig)
 	snprintf(doc, sizeof(doc), "{\"state\":{\"desired\":{\"script_user\":\"%s\"}}}", url);
 	CHECK_INT(ota_desired_parse(&rig->ota, doc, strlen(doc), &d), 0);
 	CHECK_INT(d.item[0].url_state, OTA_FIELD_SET);
+
+	/* a raw control byte (invalid JSON; jsmn takes it) would be reported as 6 bytes: refused */
+	url[5] = '\t';
+	snprintf(doc, sizeof(doc), "{\"state\":{\"desired\":{\"script_user\":\"%s\"}}}", url);
+	CHECK_INT(ota_desired_parse(&rig->ota, doc, strlen(doc), &d), 0);
+	CHECK_INT(d.item[0].url_state, OTA_FIELD_BAD);
+	url[5] = 0x7f;
+	snprintf(doc, sizeof(doc), "{\"state\":{\"desired\":{\"script_user\":\"%s\"}}}", url);
+	CHECK_INT(ota_desired_parse(&rig->ota, doc, strlen(doc), &d), 0);
+	CHECK_INT(d.item[0].url_state, OTA_FIELD_BAD);
 }
 
 /* What jsmn alone let through (the review's probes), and valid JSON that must stay accepted. */
@@ -340,7 +350,7 @@ static void test_reported(struct rig *rig)
 	memcpy(ota->state.item[2].tried, md5_a, 16);
 	strcpy(ota->state.item[2].error, "digest \"mismatch\"");
 
-	len = ota_reported_build(ota, true, buf, sizeof(buf));
+	len = ota_reported_build(ota, OTA_REPORT_RECORDS, buf, sizeof(buf));
 	CHECK_INT(len, (int)strlen(buf));
 	CHECK_STR(buf, "{\"state\":{\"reported\":{\"script_user\":\"http://h/main.py\","
 		       "\"script_user_ver\":\"0cc175b9c0f1b6a831c399e269772661\","
@@ -348,14 +358,15 @@ static void test_reported(struct rig *rig)
 		       "\"firmware_system_ver\":\"5d41402abc4b2a76b9719d911017c592\","
 		       "\"firmware_version\":\"1.2.3+4\",\"ota\":{\"state\":\"failed\","
 		       "\"item\":\"firmware_system\",\"error\":\"digest \\\"mismatch\\\"\","
-		       "\"attempts\":2,\"items\":{\"firmware_system\":{\"ver\":"
+		       "\"attempts\":2,\"items\":{\"script_user\":null,\"config_user\":null,"
+		       "\"firmware_system\":{\"ver\":"
 		       "\"0cc175b9c0f1b6a831c399e269772661\",\"attempts\":2,\"error\":"
 		       "\"digest \\\"mismatch\\\"\"}}}}}}");
 
 	/* on trial the firmware keys stay out until the image is confirmed */
 	ota->run_state = OTA_STATE_TRIAL;
 	ota->run_error[0] = '\0';
-	len = ota_reported_build(ota, false, buf, sizeof(buf));
+	len = ota_reported_build(ota, OTA_REPORT_NO_ITEMS, buf, sizeof(buf));
 	CHECK(len > 0);
 	CHECK_LACKS(buf, "firmware_system_ver");
 	CHECK_LACKS(buf, "\"firmware_system\":");
@@ -363,7 +374,64 @@ static void test_reported(struct rig *rig)
 	CHECK_HAS(buf, "\"ota\":{\"state\":\"trial\",\"item\":\"firmware_system\"");
 	CHECK_LACKS(buf, "items");
 
-	CHECK_INT(ota_reported_build(ota, true, buf, 100), -ENOSPC);
+	CHECK_INT(ota_reported_build(ota, OTA_REPORT_RECORDS, buf, 100), -ENOSPC);
+
+	/* the fallback for a long document: only the nulls, none when every item has a record */
+	ota->run_state = OTA_STATE_FAILED;
+	len = ota_reported_build(ota, OTA_REPORT_NULLS, buf, sizeof(buf));
+	CHECK(len > 0);
+	CHECK_HAS(buf, "\"attempts\":2,\"items\":{\"script_user\":null,\"config_user\":null}}}}}");
+	strcpy(ota->state.item[0].error, "gap");
+	strcpy(ota->state.item[1].error, "gap");
+	len = ota_reported_build(ota, OTA_REPORT_NULLS, buf, sizeof(buf));
+	CHECK(len > 0);
+	CHECK_HAS(buf, "\"attempts\":2}}}}");
+	CHECK_LACKS(buf, "items");
+}
+
+/*
+ * The longest reported document: three 127-byte URLs, the longest version, every error 63
+ * quotes (escaped to 126 bytes), 255 attempts.  With the records it is over 1024 bytes; the
+ * fallback with the nulls that delete cleared records must always fit.
+ */
+static void test_reported_worst_case(struct rig *rig)
+{
+	struct ota *ota = &rig->ota;
+	char buf[CONFIG_DEGU_OTA_REPORT_MAX + 1];
+	int len;
+	int item;
+
+	memset(ota, 0, sizeof(*ota));
+	for (item = 0; item < OTA_ITEM_COUNT; item++) {
+		struct ota_item_record *rec = &ota->state.item[item];
+
+		ota->installed[item].present = true;
+		memset(rec->url, 'u', sizeof(rec->url) - 1);
+		memset(rec->error, '"', sizeof(rec->error) - 1);
+		rec->has_tried = 1;
+		rec->attempts = 255;
+	}
+	strcpy(ota->fw_version, "255.255.65535+4294967295");
+	ota->run_state = OTA_STATE_UPDATED;
+	ota->run_item = OTA_ITEM_FIRMWARE;
+	memset(ota->run_error, '"', sizeof(ota->run_error) - 1);
+
+	CHECK_INT(ota_reported_build(ota, OTA_REPORT_RECORDS, buf, sizeof(buf)), -ENOSPC);
+	len = ota_reported_build(ota, OTA_REPORT_NULLS, buf, sizeof(buf));
+	printf("worst-case reported document without records: %d bytes\n", len);
+	CHECK(len > 0 && len <= CONFIG_DEGU_OTA_REPORT_MAX);
+	CHECK_LACKS(buf, "items");
+
+	/* all three cleared: the nulls on top of the longest rest still fit */
+	for (item = 0; item < OTA_ITEM_COUNT; item++) {
+		ota->state.item[item].error[0] = '\0';
+	}
+	len = ota_reported_build(ota, OTA_REPORT_RECORDS, buf, sizeof(buf));
+	printf("worst-case reported document with three nulls: %d bytes\n", len);
+	CHECK(len > 0 && len <= CONFIG_DEGU_OTA_REPORT_MAX);
+	CHECK_HAS(buf, "\"items\":{\"script_user\":null,\"config_user\":null,"
+		       "\"firmware_system\":null}}}}}");
+	CHECK_INT(ota_reported_build(ota, OTA_REPORT_NULLS, buf, sizeof(buf)), len);
 }
 
 static void test_image(struct rig *rig)
@@ -467,6 +535,7 @@ int main(void)
 	test_desired_oversize(rig);
 	test_desired_build();
 	test_reported(rig);
+	test_reported_worst_case(rig);
 	test_image(rig);
 	test_state(rig);
 

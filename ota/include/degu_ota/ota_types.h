@@ -186,6 +186,9 @@ struct ota {
 	enum ota_run_state run_state;
 	int run_item;
 	char run_error[CONFIG_DEGU_OTA_ERROR_MAX];
+	/** Length and CRC-32 of the last document the gateway took (0: none yet this boot). */
+	int report_len;
+	uint32_t report_crc;
 
 	/** Why ota_init() started from a fresh record or left a recovery undone ("" if not). */
 	char init_error[CONFIG_DEGU_OTA_ERROR_MAX];
