@@ -53,7 +53,7 @@ FORCE:
 demo: setup
 	$(BIN)/degutool lab demo --lab out/demo
 
-# `make demo-release FIRMWARE=build/zephyr/zephyr.bin` adds a firmware to the release: an unsigned
+# `make demo-release FIRMWARE=build/fw/zephyr/zephyr.bin` adds a firmware to the release: an unsigned
 # zephyr.bin/.hex is signed with KEY (a demo key is made in out/ when none is given); a
 # signed image is released as it is.
 FIRMWARE ?=

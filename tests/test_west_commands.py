@@ -224,7 +224,7 @@ def test_factory_finds_mcuboot_and_the_release(
             [],
             "FATAL ERROR: MCUboot not found at build/mcuboot/zephyr/zephyr.hex or "
             "build-mcuboot/zephyr/zephyr.hex: build MCUboot (`west build -b degu -d "
-            "build-mcuboot bootloader/mcuboot/boot/zephyr`) or give --mcuboot\n",
+            "build/mcuboot bootloader/mcuboot/boot/zephyr`) or give --mcuboot\n",
         ),
         (
             ["--storage", "s.img", "--script", "main.py"],

@@ -240,7 +240,7 @@ def build_volume(
     if size // SECTOR_SIZE < FATFS_MIN_SECTORS:
         log.warning(
             "storage partition is %d sectors; the device's FatFs mounts FAT volumes of %d "
-            "sectors or more only (see degutool/storage.py)",
+            "sectors or more only (see docs/firmware.md, Known shortcomings)",
             size // SECTOR_SIZE,
             FATFS_MIN_SECTORS,
         )

@@ -230,9 +230,15 @@ class DeguFactory(_DeguCommand):
             [
                 build / "mcuboot" / "zephyr" / "zephyr.hex",
                 build.with_name(f"{build.name}-mcuboot") / "zephyr" / "zephyr.hex",
+                # docs/firmware.md's layout: -d build/fw beside build/mcuboot
+                *(
+                    [build.with_name("mcuboot") / "zephyr" / "zephyr.hex"]
+                    if build.parent.name
+                    else []
+                ),
             ],
             "MCUboot",
-            "build MCUboot (`west build -b degu -d build-mcuboot bootloader/mcuboot/boot/zephyr`) "
+            "build MCUboot (`west build -b degu -d build/mcuboot bootloader/mcuboot/boot/zephyr`) "
             "or give --mcuboot",
         )
         image = self._input(

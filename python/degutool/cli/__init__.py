@@ -101,7 +101,12 @@ class _Group(click.Group):
 @click.group(cls=_Group)
 @click.version_option(__version__, prog_name="degutool")
 @click.option("-v", "--verbose", count=True, help="More log output (repeat for debug).")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors; no progress bars.")
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="No warnings, info or progress bars: errors and results only.",
+)
 @click.pass_context
 def cli(ctx: click.Context, verbose: int, quiet: bool) -> None:
     """Sign, package, flash and update Degu sensor units."""

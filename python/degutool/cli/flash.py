@@ -54,7 +54,7 @@ class _Bar:
     help="Where a raw binary goes (default: slot 0 for a signed image, else 0 as for a "
     "factory .bin); .hex files carry their own.",
 )
-@click.option("--quiet", is_flag=True, help="No progress bar and no summary line.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
 @click.option(
     "--recover",
     is_flag=True,
