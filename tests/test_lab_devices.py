@@ -52,7 +52,7 @@ def _fake_sim() -> types.ModuleType:
     return sim
 
 
-def test_devices_provision_run_stop(tmp_path: Path, monkeypatch) -> None:
+def test_devices_provision_run_stop(tmp_path: Path, monkeypatch, caplog) -> None:
     sim = _fake_sim()
     monkeypatch.setitem(sys.modules, "degutool.sim.device", sim)
     kept = tmp_path / "devices" / "0000000000000002"
@@ -62,6 +62,10 @@ def test_devices_provision_run_stop(tmp_path: Path, monkeypatch) -> None:
     fleet = Devices(tmp_path / "devices", 3, "127.0.0.1", 5683, lines.append, script=b"x")
     assert fleet.euis == ["0000000000000001", "0000000000000002", "0000000000000003"]
     assert sim.provisioned == [("0000000000000001", b"x"), ("0000000000000003", b"x")]
+    assert [r.getMessage() for r in caplog.records if r.levelname == "WARNING"] == [
+        f"device 0000000000000002 exists in {kept}: booted as it is, --script/--config not "
+        "applied (remove the folder to provision it anew)"
+    ]
     fleet.start()
     assert all(d.ran.wait(5) for d in fleet.devices)
     fleet.stop()

@@ -53,6 +53,14 @@ class Devices:
             path = folder / eui
             if not (path / self.sim.ID_FILE).is_file():
                 self.sim.provision(path, eui, script, config)
+            elif script is not None or config is not None:
+                # A kept device boots with what it holds, as a real one would after a reset.
+                log.warning(
+                    "device %s exists in %s: booted as it is, --script/--config not applied "
+                    "(remove the folder to provision it anew)",
+                    eui,
+                    path,
+                )
             self.devices.append(self.sim.SimDevice(path, gateway, console=console))
 
     @property
