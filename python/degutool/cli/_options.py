@@ -45,6 +45,17 @@ class FilePath(click.Path):
 NUMBER = Number()
 ADDRESS = Number("an address (e.g. 0x14000)")
 
+
+def output_option(help: str, dest: str = "output", file: bool = True) -> Any:
+    """``-o/--out/--output PATH``, required: the one spelling every writing command takes.
+
+    ``file`` refuses an existing folder at the path (a command that writes a folder, or that
+    checks the path itself, passes False).
+    """
+    path = click.Path(dir_okay=False, path_type=Path) if file else click.Path(path_type=Path)
+    return click.option("-o", "--out", "--output", dest, required=True, type=path, help=help)
+
+
 dts_option = click.option(
     "--dts",
     type=click.Path(dir_okay=False, path_type=Path),

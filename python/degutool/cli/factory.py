@@ -10,7 +10,7 @@ import click
 
 from .. import factory as factory_mod
 from .. import keys
-from ._options import FilePath, dts_option, load_layout
+from ._options import FilePath, dts_option, load_layout, output_option
 
 _IN = click.Path(dir_okay=False, path_type=Path)
 
@@ -21,15 +21,7 @@ _IN = click.Path(dir_okay=False, path_type=Path)
     "--image", required=True, type=_IN, help="The signed image (degu.bin, or .hex) for slot 0."
 )
 @click.option("--storage", type=_IN, help="The FAT volume (from `degutool storage`).")
-@click.option(
-    "-o",
-    "--out",
-    "--output",
-    "output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The Intel HEX to write, e.g. factory.hex.",
-)
+@output_option("The Intel HEX to write, e.g. factory.hex.")
 @click.option(
     "--bin",
     "out_bin",

@@ -10,7 +10,7 @@ import click
 
 from .. import layout as layout_mod
 from .. import release as release_mod
-from ._options import NUMBER, FilePath
+from ._options import NUMBER, FilePath, output_option
 
 _PATH = click.Path(path_type=Path)
 
@@ -39,9 +39,7 @@ _PATH = click.Path(path_type=Path)
     help="Protected security counter TLV for the signed image (e.g. 16 or 0x10).",
 )
 @click.option("--base-url", required=True, help="Where the files will be served from.")
-@click.option(
-    "-o", "--out", "--output", "out", required=True, type=_PATH, help="Release folder to create."
-)
+@output_option("Release folder to create.", dest="out", file=False)
 @click.option("--dts", type=_PATH, help="A build's zephyr.dts to take the layout from.")
 def release(
     firmware: Path | None,

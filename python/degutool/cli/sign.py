@@ -11,7 +11,7 @@ import click
 from .. import keys
 from .. import layout as layout_mod
 from .. import sign as sign_mod
-from ._options import NUMBER, FilePath
+from ._options import NUMBER, FilePath, output_option
 
 
 @click.command("sign")
@@ -23,15 +23,7 @@ from ._options import NUMBER, FilePath
     type=FilePath(dir_okay=False, path_type=Path),
     help="Private key (PEM): ECDSA P-256, RSA-2048 or Ed25519.",
 )
-@click.option(
-    "-o",
-    "--out",
-    "--output",
-    "out",
-    required=True,
-    type=click.Path(path_type=Path),
-    help="The signed image to write (e.g. degu.bin).",
-)
+@output_option("The signed image to write (e.g. degu.bin).", dest="out", file=False)
 @click.option(
     "--version",
     "version",

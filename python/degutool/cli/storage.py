@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from .. import storage as storage_mod
-from ._options import dts_option, load_layout
+from ._options import dts_option, load_layout, output_option
 
 
 @click.command("storage")
@@ -23,15 +23,7 @@ from ._options import dts_option, load_layout
     type=click.Path(dir_okay=False, path_type=Path),
     help="The configuration file; stored as CONFIG.",
 )
-@click.option(
-    "-o",
-    "--out",
-    "--output",
-    "output",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The volume image to write (the size of the storage partition).",
-)
+@output_option("The volume image to write (the size of the storage partition).")
 @dts_option
 def storage(script: Path | None, config: Path | None, output: Path, dts: Path | None) -> None:
     """Make the FAT12 volume of the storage partition (either file may be left out)."""
