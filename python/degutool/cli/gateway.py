@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from ..errors import DeguError
-from ..gateway import Gateway, GatewayServer
+from ..gateway import Gateway, GatewayServer, fetch
 from ..gateway import config as gwconfig
 
 
@@ -30,6 +30,11 @@ from ..gateway import config as gwconfig
     help="Use the MQTT shadow topics through this broker, without TLS (the lab's mosquitto).",
 )
 @click.option("--cache", type=click.Path(path_type=Path, file_okay=False), help="Fetch cache.")
+@click.option(
+    "--ca-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="PEM CA bundle trusted for HTTPS downloads instead of the system's CAs.",
+)
 @click.option("--run-for", type=float, default=0, help="Stop after this many seconds (0: never).")
 def gateway(
     config_path: Path | None,
@@ -38,6 +43,7 @@ def gateway(
     shadow_url: str | None,
     mqtt: str | None,
     cache: Path | None,
+    ca_file: Path | None,
     run_for: float,
 ) -> None:
     """Bridge Degus' CoAP requests to a shadow and to release files."""
@@ -45,6 +51,8 @@ def gateway(
     cfg.host = host or cfg.host
     cfg.port = cfg.port if port is None else port
     cfg.cache = cache or cfg.cache
+    cfg.ca_file = ca_file or cfg.ca_file
+    fetch.use_ca_file(cfg.ca_file)  # before the backend: a bad CA file starts nothing
     if shadow_url:
         cfg.backend, cfg.shadow_url = "http", shadow_url
     if mqtt:
@@ -72,3 +80,4 @@ def gateway(
     finally:
         gw.close()
         backend.close()
+        fetch.use_ca_file(None)

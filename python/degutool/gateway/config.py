@@ -8,6 +8,7 @@ host = "127.0.0.1"          # bind address; "::" on a border router
 port = 5683
 cache = "out/gateway-cache" # fetched files
 fetch_timeout = 60          # seconds per download
+ca_file = "releases-ca.pem" # HTTPS release servers: trust only these CAs (default: the system's)
 thing_name = "degu-{eui}"   # thing name template
 
 [gateway.things]            # explicit EUI-64 -> thing name entries
@@ -50,6 +51,8 @@ class GatewayConfig:
     port: int = 5683
     cache: Path = Path("out/gateway-cache")
     fetch_timeout: float = 60.0
+    #: PEM bundle of the CAs trusted for HTTPS downloads; None: the system's CAs.
+    ca_file: Path | None = None
     thing_name: str = DEFAULT_TEMPLATE
     things: dict[str, str] = field(default_factory=dict)
     backend: str = "http"
@@ -107,6 +110,8 @@ def load(path: Path) -> GatewayConfig:
             setattr(cfg, attr, _get(gw, key, kind, path))
     if "cache" in gw:
         cfg.cache = base / _get(gw, "cache", str, path)
+    if "ca_file" in gw:
+        cfg.ca_file = base / _get(gw, "ca_file", str, path)
     if "things" in gw:
         cfg.things = {str(k): str(v) for k, v in _get(gw, "things", dict, path).items()}
     if "backend" in shadow:
