@@ -468,3 +468,36 @@ def test_diagnostic_cut_at_128_bytes_whole_characters(tmp_path: Path) -> None:
         assert text.startswith("State contains an invalid node: 'éé")
 
     run(tmp_path, scenario)
+
+
+# (seconds the shadow service takes, empty-ACK delay, message type the response comes in)
+SLOW_ANSWERS = [
+    pytest.param(0.3, 5.0, aiocoap.ACK, id="slow-piggybacked"),
+    pytest.param(0.3, 0.05, aiocoap.CON, id="over-the-delay-separate"),
+]
+
+
+@pytest.mark.parametrize("seconds, delay, mtype", SLOW_ANSWERS)
+def test_slow_answer_piggybacked_until_the_delay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seconds: float, delay: float, mtype
+) -> None:
+    # aiocoap 0.4.17 answers a request that takes over 0.1 s with an empty ACK and a separate
+    # CON response, which breaks under load; the gateway piggybacks up to EMPTY_ACK_DELAY.
+    import time
+
+    from degutool.gateway import server
+
+    class Slow(LocalBackend):
+        def get(self, thing: str) -> dict:
+            time.sleep(seconds)
+            return super().get(thing)
+
+    monkeypatch.setattr(server, "EMPTY_ACK_DELAY", delay)
+
+    async def scenario(lab: Lab) -> None:
+        lab.gateway.backend = Slow(lab.store)
+        lab.store.update(THING, json.dumps(lab.desired()).encode())
+        resp = await lab.request(aiocoap.PUT, f"update/status/{EUI}")
+        assert (code(resp), resp.mtype) == ("2.04", mtype)
+
+    run(tmp_path, scenario)
