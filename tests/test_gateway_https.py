@@ -23,7 +23,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from degutool.errors import InputError
-from degutool.gateway import fetch
 from degutool.gateway.config import load
 from degutool.gateway.fetch import FetchError, Watchdog, fetch_to_file, tls_context
 from degutool.lab.fileserver import FileServer
@@ -282,16 +281,12 @@ def test_handshake_stall_cancelled(stalled: int, tmp_path: Path, pki) -> None:
     ]
 
 
-# ---- the CoAP path, the CA from use_ca_file as the gateway CLI sets it --------------------
+# ---- the CoAP path, the gateway given the CA as the gateway CLI gives it -------------------
 
 
 @pytest.fixture
-def gateway_ca(pki) -> Iterator[Path]:
-    fetch.use_ca_file(pki["ca"])
-    try:
-        yield pki["ca"]
-    finally:
-        fetch.use_ca_file(None)
+def gateway_ca(pki) -> ssl.SSLContext:
+    return tls_context(pki["ca"])
 
 
 # (md5 in desired, code, payload)
@@ -303,12 +298,12 @@ COAP_HTTPS = [
 
 @pytest.mark.parametrize("ver, want, payload", COAP_HTTPS)
 def test_coap_update_over_https(
-    servers: Servers, gateway_ca: Path, tmp_path: Path, ver: str, want: str, payload
+    servers: Servers, gateway_ca: ssl.SSLContext, tmp_path: Path, ver: str, want: str, payload
 ) -> None:
     url = servers.https() + "main.py"
 
     async def main() -> None:
-        async with Lab(tmp_path / "lab") as lab:
+        async with Lab(tmp_path / "lab", tls=gateway_ca) as lab:
             body = {"state": {"desired": {"script_user": url, "script_user_ver": ver}}}
             resp = await lab.fetch("script_user", body)
             got = json.loads(resp.payload) if want == "2.04" else resp.payload.decode()
@@ -366,4 +361,3 @@ def test_cli_gateway_refuses_missing_ca_file(tmp_path: Path) -> None:
     assert result.stderr == (
         f"degutool: error: CA file {missing} does not exist: give an existing PEM file\n"
     )
-    assert fetch._ca_context is None

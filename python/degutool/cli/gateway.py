@@ -52,13 +52,13 @@ def gateway(
     cfg.port = cfg.port if port is None else port
     cfg.cache = cache or cfg.cache
     cfg.ca_file = ca_file or cfg.ca_file
-    fetch.use_ca_file(cfg.ca_file)  # before the backend: a bad CA file starts nothing
+    tls = fetch.tls_context(cfg.ca_file)  # before the backend: a bad CA file starts nothing
     if shadow_url:
         cfg.backend, cfg.shadow_url = "http", shadow_url
     if mqtt:
         cfg.backend, cfg.mqtt = "mqtt", gwconfig.parse_broker(mqtt, cfg.shadow_timeout)
     backend = cfg.open_backend()
-    gw = Gateway(backend, cfg.cache, cfg.thing_map(), fetch_timeout=cfg.fetch_timeout)
+    gw = Gateway(backend, cfg.cache, cfg.thing_map(), fetch_timeout=cfg.fetch_timeout, tls=tls)
 
     async def serve() -> None:
         async with GatewayServer(gw, cfg.host, cfg.port) as server:
@@ -80,4 +80,3 @@ def gateway(
     finally:
         gw.close()
         backend.close()
-        fetch.use_ca_file(None)

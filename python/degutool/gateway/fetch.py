@@ -145,9 +145,6 @@ class _TLSConnection(http.client.HTTPConnection):
         self.sock.do_handshake()
 
 
-_ca_context: ssl.SSLContext | None = None
-
-
 def tls_context(ca_file: str | Path | None = None) -> ssl.SSLContext:
     """A client context that requires a valid certificate for the host name asked for.
 
@@ -168,18 +165,6 @@ def tls_context(ca_file: str | Path | None = None) -> ssl.SSLContext:
         ) from None
 
 
-def use_ca_file(ca_file: str | Path | None) -> None:
-    """Make ``ca_file`` (None: the system's CAs) what :func:`fetch_to_file` trusts when it is
-    given no ``context`` (the gateway CLI calls this for the config's ``ca_file``).
-
-    :raises InputError: as :func:`tls_context`.
-    """
-    # TODO: process-wide because Gateway (server.py, owned elsewhere) does not pass a context
-    # to fetch_to_file yet; it should take one (``tls=``) and pass it per download.
-    global _ca_context
-    _ca_context = None if ca_file is None else tls_context(ca_file)
-
-
 def fetch_to_file(
     url: str,
     dest: Path,
@@ -195,8 +180,8 @@ def fetch_to_file(
         and the body together.
     :param watchdog: the transfer's :class:`Watchdog` (made here when None), for a caller
         that may :meth:`Watchdog.cancel` it from another thread.
-    :param context: TLS context for https (and redirects to https); None: the one of
-        :func:`use_ca_file`, else the system's CAs.
+    :param context: TLS context for https (and redirects to https), from :func:`tls_context`;
+        None: the system's CAs.
     :raises FetchError: 4.00 not an http(s) URL, 4.13 over ``cap``, 5.02 upstream failure
         (``HTTP 404``, ``connection closed after N bytes``, a redirect to anything but
         http(s) or from https to http, more than :data:`MAX_REDIRECTS` redirects, ``TLS: ...``),
@@ -210,7 +195,7 @@ def fetch_to_file(
     received = 0
     digest = hashlib.md5(usedforsecurity=False)
     conn: http.client.HTTPConnection | None = None
-    context = context or _ca_context or ssl.create_default_context()
+    context = context or ssl.create_default_context()
     try:
         with watchdog:
             conn, resp = _open(url, watchdog, context)

@@ -18,11 +18,13 @@ docs/protocol.md is the contract this module implements, row by row.  Design not
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import os
 import re
 import socket
+import ssl
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -116,6 +118,8 @@ class Gateway(aiocoap.resource.Resource):
         answering 2.03, so a small local file is answered 2.04 at once.
     :param workers: threads for shadow calls; ``fetchers``: threads for downloads (more
         downloads wait their turn, their devices polling with 2.03).
+    :param tls: what https downloads trust (:func:`degutool.gateway.fetch.tls_context` of the
+        config's ``ca_file``); None: the system's CAs.
     """
 
     def __init__(
@@ -127,8 +131,10 @@ class Gateway(aiocoap.resource.Resource):
         post_wait: float = 0.5,
         workers: int = 16,
         fetchers: int = 8,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         super().__init__()
+        self.tls = tls
         self.backend = backend
         self.cache_dir = Path(cache_dir)
         self.cache_dir.mkdir(parents=True, exist_ok=True)
@@ -347,7 +353,13 @@ class Gateway(aiocoap.resource.Resource):
         part = self.cache_dir / f"{ver}.{os.urandom(4).hex()}.fetch"
         try:
             fetched = await loop.run_in_executor(
-                self._fetch_pool, fetch_to_file, url, part, cap, self.fetch_timeout, watchdog
+                self._fetch_pool,
+                functools.partial(fetch_to_file, context=self.tls),
+                url,
+                part,
+                cap,
+                self.fetch_timeout,
+                watchdog,
             )
         except FetchError as e:
             log.warning("fetch of %s failed: %s %s", url, e.code, e.diagnostic)
